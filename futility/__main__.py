@@ -1,0 +1,3 @@
+from futility.cli import main
+
+main()

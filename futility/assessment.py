@@ -1,0 +1,174 @@
+"""One assessment of one case: rules, prognosis and decision run in order, and the JSON contract.
+
+:func:`assess` is the per-patient path used by the CLI, the dashboard, the report and the store. It
+reads a stored posterior (no fitting, no PyMC import) and returns an :class:`Assessment`, whose
+:meth:`Assessment.to_dict` is the single source of the JSON contract in ``shared/DESIGN.md``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from futility import __version__
+from futility.case import Case, Values
+from futility.clinical.adequacy import AdequacyCriteria, TrialAssessment, assess_trials
+from futility.clinical.mbc import ScoreTrajectory, score_trajectory
+from futility.clinical.screening import Contraindication, ScreeningStatus, contraindications, inflammation_note, screen
+from futility.clinical.staging import MaudsleyStage, maudsley, thase_rush
+from futility.clinical.trd import TRDStatus, assess_trd
+from futility.decision import Decision, GateContext, Policy, decide
+from futility.posterior import PosteriorDraws, load_posterior
+from futility.prognosis import Prognosis, prognose
+
+__all__ = ["Assessment", "assess", "gate_context"]
+
+
+@dataclass(frozen=True)
+class Staging:
+    """Both staging systems side by side."""
+
+    thase_rush: int
+    maudsley: MaudsleyStage
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the tool concludes about one case, as plain data."""
+
+    case: Case
+    trials: list[TrialAssessment]
+    trd: TRDStatus
+    staging: Staging
+    screening: ScreeningStatus
+    contraindications: list[Contraindication]
+    inflammation: str | None
+    measurement: ScoreTrajectory | None
+    posterior: PosteriorDraws
+    prognosis: Prognosis
+    gate_context: GateContext
+    policy: Policy
+    decision: Decision
+    criteria: AdequacyCriteria = field(default_factory=AdequacyCriteria)
+
+    def with_values(self, values: Values | None) -> "Assessment":
+        """The same assessment re-decided under other patient values (the prognosis is unchanged)."""
+        return dataclasses.replace(self, decision=decide(self.prognosis.options, values, self.gate_context, self.policy))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract (DESIGN.md) with the additive extensions listed in docs/architecture.md."""
+        return {
+            "case_id": self.case.id,
+            "trials": [_trial_dict(t) for t in self.trials],
+            "trd": _plain(self.trd),
+            "staging": {"thase_rush": self.staging.thase_rush, "maudsley": _maudsley_dict(self.staging.maudsley)},
+            "screening": _plain(self.screening),
+            "contraindications": [_plain(c) for c in self.contraindications],
+            "inflammation": self.inflammation,
+            "measurement": _plain(self.measurement) if self.measurement is not None else None,
+            "prognosis": self.prognosis.to_list(),
+            "decision": self.decision.to_dict(),
+            "model": {
+                "version": self.posterior.version,
+                "posterior_file_hash": self.posterior.file_hash,
+                "n_draws": self.posterior.n_draws,
+                "diagnostics": _plain(self.posterior.diagnostics),
+            },
+            "assumptions": {
+                "adequacy": _plain(self.criteria),
+                "policy": _plain(self.policy),
+            },
+            "package_version": __version__,
+        }
+
+
+def gate_context(
+    trials: list[TrialAssessment],
+    trd: TRDStatus,
+    screening: ScreeningStatus,
+    prognosis: Prognosis,
+) -> GateContext:
+    """What the futility gates need to know: screening, TRD, and which options were tried or excluded."""
+    return GateContext(
+        screening_complete=screening.complete,
+        screening_flags=tuple(screening.flags),
+        meets_trd=trd.meets_criteria,
+        tried_options=frozenset(t.drug_class for t in trials if t.adequate),
+        contraindicated=frozenset(prognosis.contraindicated),
+    )
+
+
+def assess(
+    case: Case,
+    *,
+    posterior: PosteriorDraws | None = None,
+    posterior_path: str | Path | None = None,
+    policy: Policy | None = None,
+    criteria: AdequacyCriteria | None = None,
+    values: Values | None = None,
+) -> Assessment:
+    """Assess a validated case: rules, then prognosis from the stored posterior, then the decision analysis.
+
+    ``values`` overrides the case's own values (the dashboard's sliders); ``posterior`` lets a caller
+    reuse an already loaded posterior (the default one is cached after its first load).
+    """
+    criteria = criteria or AdequacyCriteria()
+    policy = policy or Policy()
+    posterior = posterior or load_posterior(posterior_path)
+    trials = assess_trials(case, criteria)
+    trd = assess_trd(trials)
+    staging = Staging(thase_rush=thase_rush(trials), maudsley=maudsley(case, trials))
+    screening = screen(case)
+    contra = contraindications(case)
+    prognosis = prognose(case, trials, contra, posterior)
+    context = gate_context(trials, trd, screening, prognosis)
+    decision = decide(prognosis.options, values if values is not None else case.values, context, policy)
+    return Assessment(
+        case=case,
+        trials=trials,
+        trd=trd,
+        staging=staging,
+        screening=screening,
+        contraindications=contra,
+        inflammation=inflammation_note(case),
+        measurement=score_trajectory(case),
+        posterior=posterior,
+        prognosis=prognosis,
+        gate_context=context,
+        policy=policy,
+        decision=decision,
+        criteria=criteria,
+    )
+
+
+def _plain(obj: Any) -> Any:
+    """Dataclasses, tuples, sets and enums to JSON-ready builtins."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted(_plain(v) for v in obj)
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return obj.item()
+    if hasattr(obj, "value") and obj.__class__.__module__ != "builtins" and isinstance(getattr(obj, "value"), str):
+        return obj.value  # Enum
+    return obj
+
+
+def _trial_dict(trial: TrialAssessment) -> dict[str, Any]:
+    data = _plain(trial)
+    data["reasons"] = list(trial.reasons)
+    return data
+
+
+def _maudsley_dict(stage: MaudsleyStage) -> dict[str, Any]:
+    data = _plain(stage)
+    return {
+        "score": data.pop("score"),
+        "category": data.pop("category"),
+        "components": data,
+    }

@@ -1,0 +1,1 @@
+"""Pure clinical rules: scales, agents, adequacy, TRD, staging, screening, measurement-based care."""

@@ -1,0 +1,129 @@
+"""``futility assess CASE [--json]`` and ``futility demo``: bind arguments, call :func:`assess`, render."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from futility.commands._common import user_errors
+
+__all__ = ["register", "render_text"]
+
+
+def _assess_file(case_path: Path, posterior: Optional[Path], min_weeks: float, min_adherence: float,
+                 threshold: Optional[float]) -> dict[str, Any]:
+    from futility.assessment import assess
+    from futility.case import load_case
+    from futility.clinical.adequacy import AdequacyCriteria
+    from futility.decision import Policy
+
+    case = load_case(case_path)
+    criteria = AdequacyCriteria(min_weeks=min_weeks, min_adherence=min_adherence)
+    policy = Policy() if threshold is None else Policy(futility_threshold=threshold)
+    return assess(case, posterior_path=posterior, criteria=criteria, policy=policy).to_dict()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``assess`` and ``demo`` to the CLI."""
+
+    @app.command()
+    def assess(
+        case: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).", show_default=False)],
+        as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object (the contract).")] = False,
+        posterior: Annotated[Optional[Path], typer.Option(help="Posterior file (netcdf) to use instead of the shipped one.")] = None,
+        min_weeks: Annotated[float, typer.Option(help="Minimum weeks for an adequate trial (policy).", min=0)] = 6.0,
+        min_adherence: Annotated[float, typer.Option(help="Minimum adherence for an adequate trial (policy).", min=0, max=1)] = 0.8,
+        futility_threshold: Annotated[Optional[float], typer.Option(help="Remission probability below which the next option counts as futile (policy).", min=0, max=1)] = None,
+        save: Annotated[bool, typer.Option("--save", help="Store the assessment in the case store.")] = False,
+        db: Annotated[Optional[str], typer.Option(help="Store URL (default: FUTILITY_DB or the user data file).")] = None,
+        author: Annotated[Optional[str], typer.Option(help="Author recorded with --save (default: FUTILITY_AUTHOR or OS user).")] = None,
+    ) -> None:
+        """Assess a case: adequacy, TRD, staging, screening, prognosis and the decision analysis."""
+        with user_errors():
+            result = _assess_file(case, posterior, min_weeks, min_adherence, futility_threshold)
+            saved_id = _save(case, result, db, author) if save else None
+        if saved_id is not None:
+            result = {**result, "assessment_id": saved_id}
+        if as_json:
+            typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(render_text(result))
+
+    @app.command()
+    def demo(
+        as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text.")] = False,
+    ) -> None:
+        """Assess the bundled demo case (a worked example; no patient data)."""
+        from futility.case import demo_case_path
+
+        with user_errors():
+            result = _assess_file(demo_case_path(), None, 6.0, 0.8, None)
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_text(result))
+
+
+def _save(case_path: Path, result: dict[str, Any], db: Optional[str], author: Optional[str]) -> Any:
+    from futility.case import load_case
+    from futility.store import CaseStore, default_author
+
+    store = CaseStore(db)
+    record = store.save_assessment(load_case(case_path), result, author or default_author())
+    return record.id
+
+
+def _interval(p: dict[str, float], scale: float = 100.0) -> str:
+    return f"{p['mean'] * scale:4.0f}% ({p['hdi_low'] * scale:.0f}-{p['hdi_high'] * scale:.0f})"
+
+
+def render_text(result: dict[str, Any]) -> str:
+    """A readable text view of the assessment dict (the contract); computes nothing."""
+    lines: list[str] = [f"Case {result['case_id']}", ""]
+    lines.append("Treatment trials")
+    for t in result["trials"]:
+        pr = t.get("percent_reduction")
+        change = f"{pr:.0f}% reduction" if pr is not None else "no scores"
+        verdict = "adequate" if t["adequate"] else "NOT adequate"
+        lines.append(f"  [{t['index']}] {t['agent']} ({t['drug_class']}): {verdict}; {change}; {t['outcome'].replace('_', ' ')}")
+        for reason in t.get("reasons", []):
+            lines.append(f"        - {reason}")
+    trd = result["trd"]
+    lines += [
+        "",
+        f"TRD criteria met: {'yes' if trd['meets_criteria'] else 'no'} "
+        f"({trd['adequate_failed_trials']} adequate failed trials, {trd['distinct_classes_failed']} distinct classes)",
+        f"Staging: Thase-Rush stage {result['staging']['thase_rush']}; "
+        f"Maudsley {result['staging']['maudsley']['score']} ({result['staging']['maudsley']['category']})",
+    ]
+    scr = result["screening"]
+    flags = ", ".join(scr.get("flags", [])) or "none"
+    missing = ", ".join(scr.get("not_done", [])) or "none"
+    lines.append(f"Screening complete: {'yes' if scr['complete'] else 'no'}; flags: {flags}; not done: {missing}")
+    for c in result["contraindications"]:
+        lines.append(f"  {c.get('severity', 'contraindicated')}: {c['option']}: {c['reason']}")
+    if result.get("inflammation"):
+        lines.append(f"Inflammation: {result['inflammation']}")
+    lines += ["", "Prognosis for the next option (mean, 94% credible interval)"]
+    lines.append(f"  {'option':30s} {'remission':>18s} {'significant burden':>20s}")
+    for p in sorted(result["prognosis"], key=lambda r: -r["p_remission"]["mean"] if r.get("p_remission") else 1):
+        if p.get("contraindicated"):
+            lines.append(f"  {p['option']:30s} not considered: {p['contraindicated']}")
+            continue
+        lines.append(f"  {p['option']:30s} {_interval(p['p_remission']):>18s} {_interval(p['p_burden']):>20s}")
+    dec = result["decision"]
+    lines += ["", "Expected utility under the patient's values (mean, 94% credible interval; P(best))"]
+    for o in sorted(dec["options"], key=lambda r: -r["expected_utility"]["mean"]):
+        eu = o["expected_utility"]
+        lines.append(f"  {o['option']:30s} {eu['mean']:.3f} ({eu['hdi_low']:.3f}-{eu['hdi_high']:.3f})  P(best) {o['p_best']:.2f}")
+    qf, ql = dec["quantitative_futility"], dec["qualitative_futility"]
+    lines += [
+        "",
+        f"Quantitative futility: {'MET' if qf['met'] else 'not met'} "
+        f"(P(remission < {qf['threshold']:.0%}) = {qf['probability']:.2f})",
+        f"Qualitative futility: {'MET' if ql['met'] else 'not met'}: {ql['reason']}",
+    ]
+    for gate in dec.get("gates", []):
+        if not gate.get("passed", True):
+            lines.append(f"  held back by: {gate['reason']}")
+    lines += ["", dec["summary"], "", f"Model {result['model']['version']}, posterior {result['model']['posterior_file_hash'][:12]}"]
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""Utilities of the outcome states: the patient's own where given, published defaults where not.
+
+Outcome states per active option: remission, response without remission, no response (partial response
+counts as no response); each with or without significant side-effect burden, which adds a (negative)
+disutility. Palliative-focused care has its own utility: the patient's valuation of life with care
+focused on quality, comfort and function. Defaults come from ``futility/data/utilities.csv`` (Sapin et al.
+2004 EQ-5D; Revicki & Wood 1998 as a proxy for burden) and are marked ``source="default"`` everywhere.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+LEVELS = ("remission", "response", "no_response", "palliative_focus")
+NAMES = ("remission", "response", "no_response", "significant_burden", "palliative_focus")
+BOUNDS = {
+    "remission": (0.0, 1.0),
+    "response": (0.0, 1.0),
+    "no_response": (0.0, 1.0),
+    "significant_burden": (-1.0, 0.0),
+    "palliative_focus": (0.0, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class Utility:
+    """One utility as used: its value, whether the patient gave it, and where a default comes from."""
+
+    name: str
+    value: float
+    source: str  # "patient" | "default"
+    citation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "source": self.source, "citation": self.citation}
+
+
+@dataclass(frozen=True)
+class Utilities:
+    """The five utilities in use. Level utilities are on a 0-1 scale; ``significant_burden`` is <= 0."""
+
+    remission: Utility
+    response: Utility
+    no_response: Utility
+    significant_burden: Utility
+    palliative_focus: Utility
+
+    def value(self, name: str) -> float:
+        return getattr(self, name).value
+
+    def replace(self, name: str, value: float) -> "Utilities":
+        """A copy with one value changed (keeps its source and citation): for sensitivity analyses."""
+        old = getattr(self, name)
+        fields = {n: getattr(self, n) for n in NAMES}
+        fields[name] = Utility(name, float(value), old.source, old.citation)
+        return Utilities(**fields)
+
+    @property
+    def all_from_patient(self) -> bool:
+        return all(getattr(self, n).source == "patient" for n in NAMES)
+
+    def defaults_used(self) -> list[str]:
+        return [n for n in NAMES if getattr(self, n).source == "default"]
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {n: getattr(self, n).to_dict() for n in NAMES}
+
+
+@lru_cache(maxsize=1)
+def default_table() -> dict[str, dict[str, str]]:
+    """Rows of ``futility/data/utilities.csv`` keyed by utility name."""
+    path = resources.files("futility") / "data" / "utilities.csv"
+    with path.open(encoding="utf-8") as fh:
+        return {row["utility"]: dict(row) for row in csv.DictReader(fh)}
+
+
+def _default(name: str, value: float | None = None) -> Utility:
+    row = default_table()[name]
+    text = f"{row['citation']} {row['tag']}; {row['note']}"
+    return Utility(name, float(row["value"]) if value is None else value, "default", text)
+
+
+def resolve_utilities(values: Any | None) -> Utilities:
+    """Combine the patient's stated values (``futility.case.Values`` or None) with the defaults.
+
+    The palliative-focus default has no published value: it is set equal to the non-response utility in
+    use (the patient's if given), so that by default palliative-focused care is neither favoured nor
+    penalised beyond what the patient states. Ask the patient.
+    """
+    given = {n: getattr(values, n, None) if values is not None else None for n in NAMES}
+    out: dict[str, Utility] = {}
+    for name in ("remission", "response", "no_response", "significant_burden"):
+        if given[name] is not None:
+            out[name] = Utility(name, float(given[name]), "patient", "the patient's own value")
+        else:
+            out[name] = _default(name)
+    if given["palliative_focus"] is not None:
+        out["palliative_focus"] = Utility(
+            "palliative_focus", float(given["palliative_focus"]), "patient", "the patient's own value"
+        )
+    else:
+        out["palliative_focus"] = _default("palliative_focus", out["no_response"].value)
+    return Utilities(**out)
+
+
+def utility_warnings(u: Utilities) -> list[str]:
+    """Plain notes on values that a reader should check (they are used as given, never corrected)."""
+    notes = []
+    if not u.remission.value >= u.response.value >= u.no_response.value:
+        notes.append(
+            "the utilities are not ordered remission >= response >= no response; they are used as given, "
+            "please check them with the patient"
+        )
+    sources = {getattr(u, n).source for n in NAMES}
+    if sources == {"patient", "default"}:
+        notes.append(
+            "some utilities are the patient's and some are published defaults ("
+            + ", ".join(u.defaults_used())
+            + "); the two may not be on the same scale"
+        )
+    if u.palliative_focus.source == "default":
+        notes.append("the palliative-focus utility is a default with no published value: ask the patient")
+    return notes

@@ -1,0 +1,305 @@
+"""What the store hands back (frozen dataclasses) and how input is checked and hashed before a write.
+
+Everything that goes into the store is first turned into *canonical JSON* (sorted keys, no
+whitespace, UTF-8, no NaN or infinity) and checked against the JSON contract of DESIGN.md. The
+SHA-256 of that canonical text is stored beside it and checked again on every read, so a record
+changed outside futility is noticed instead of silently reported to a committee.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from futility.errors import StoreError
+
+__all__ = [
+    "REVIEW_DECISIONS",
+    "AssessmentRecord",
+    "AuditEntry",
+    "CaseSummary",
+    "Change",
+    "Comparison",
+    "Review",
+    "canonical_json",
+    "sha256_text",
+    "to_frame",
+]
+
+#: What a committee can conclude about one assessment. A fixed vocabulary so that decisions can be
+#: counted and compared; the reasoning goes in the comment.
+REVIEW_DECISIONS: tuple[str, ...] = (
+    "endorse",
+    "endorse_with_conditions",
+    "request_more_information",
+    "do_not_endorse",
+)
+
+#: Largest assessment (canonical JSON) the store accepts; a real one is a few tens of kilobytes.
+MAX_JSON_BYTES = 16 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------------
+# canonical JSON and hashing
+
+
+def _plain(value: Any, path: str) -> Any:
+    """Turn numpy scalars/arrays and tuples into plain JSON values; refuse what JSON cannot hold."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise StoreError(f"{path}: {value!r} is not a finite number; refusing to store it")
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise StoreError(f"{path}: key {key!r} is not text; refusing to store it")
+            out[key] = _plain(item, f"{path}.{key}" if path else key)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    tolist = getattr(value, "tolist", None)  # numpy scalar or array, without importing numpy
+    if callable(tolist):
+        return _plain(tolist(), path)
+    raise StoreError(f"{path}: a {type(value).__name__} cannot be stored as JSON")
+
+
+def canonical_json(value: Any, path: str = "") -> str:
+    """The one text form that is stored and hashed: sorted keys, compact, UTF-8, finite numbers only."""
+    return json.dumps(_plain(value, path), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# the JSON contract, checked before a write (extra fields are welcome: the contract only grows)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+_Prob = Field(ge=0.0, le=1.0)
+
+
+class _Interval(_Open):
+    mean: float = _Prob
+    hdi_low: float = _Prob
+    hdi_high: float = _Prob
+
+
+class _Trial(_Open):
+    index: int = Field(ge=0)
+    agent: str
+    adequate: bool
+    reasons: list[str] = []
+
+
+class _Prognosis(_Open):
+    option: str
+    p_remission: _Interval
+    p_burden: _Interval
+
+
+class _DecisionOption(_Open):
+    option: str
+    expected_utility: dict[str, float]
+    p_best: float = _Prob
+
+
+class _Decision(_Open):
+    options: list[_DecisionOption]
+    quantitative_futility: dict[str, Any]
+    qualitative_futility: dict[str, Any]
+    summary: str
+
+
+class _Model(_Open):
+    version: str
+    diagnostics: dict[str, Any] = {}
+
+
+class _Contract(_Open):
+    case_id: str
+    trials: list[_Trial]
+    trd: dict[str, Any]
+    staging: dict[str, Any]
+    screening: dict[str, Any]
+    prognosis: list[_Prognosis]
+    decision: _Decision
+    model: _Model
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    path = "assessment"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def check_assessment(assessment: dict[str, Any], case_id: str) -> None:
+    """Raise :class:`StoreError` naming every way ``assessment`` breaks the JSON contract."""
+    if not isinstance(assessment, dict):
+        raise StoreError("assessment: must be the dict produced by Assessment.to_dict()")
+    try:
+        _Contract.model_validate(assessment)
+    except ValidationError as exc:
+        problems = [f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+        raise StoreError("; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")) from None
+    if assessment["case_id"] != case_id:
+        raise StoreError(f"assessment.case_id: '{assessment['case_id']}' does not match the case id '{case_id}'")
+    for i, row in enumerate(assessment["prognosis"]):
+        for name in ("p_remission", "p_burden"):
+            iv = row[name]
+            if not iv["hdi_low"] - 1e-9 <= iv["mean"] <= iv["hdi_high"] + 1e-9:
+                raise StoreError(f"assessment.prognosis[{i}].{name}: mean lies outside its interval")
+
+
+def posterior_hash(model: dict[str, Any]) -> str:
+    """The posterior file hash from the ``model`` part of the contract, whatever its key is called."""
+    for key in ("posterior_hash", "file_hash", "posterior_file_hash", "hash"):
+        if model.get(key):
+            return str(model[key])
+    return ""
+
+
+# --------------------------------------------------------------------------------------------------
+# what reads return
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    """One stored assessment, exactly as saved: the case as entered, the outputs, and who/when/which model."""
+
+    id: int
+    case_id: str
+    created_at: str  # ISO 8601, UTC
+    author: str
+    package_version: str
+    model_version: str
+    posterior_hash: str
+    content_hash: str
+    case: dict[str, Any] = field(repr=False)
+    assessment: dict[str, Any] = field(repr=False)
+
+    @property
+    def best_option(self) -> str | None:
+        """The option with the highest mean expected utility (palliative-focused care included)."""
+        options = self.assessment.get("decision", {}).get("options") or []
+        if not options:
+            return None
+        return max(options, key=lambda o: o["expected_utility"].get("mean", float("-inf")))["option"]
+
+    @property
+    def quantitative_futility_met(self) -> bool | None:
+        return self.assessment.get("decision", {}).get("quantitative_futility", {}).get("met")
+
+    def summary_row(self) -> dict[str, Any]:
+        """A flat row for tables (history, dashboard)."""
+        staging = self.assessment.get("staging", {})
+        maudsley = staging.get("maudsley") or {}
+        return {
+            "id": self.id,
+            "case_id": self.case_id,
+            "created_at": self.created_at,
+            "author": self.author,
+            "model_version": self.model_version,
+            "trials": len(self.assessment.get("trials", [])),
+            "thase_rush": staging.get("thase_rush"),
+            "maudsley": maudsley.get("score"),
+            "best_option": self.best_option,
+            "quantitative_futility": self.quantitative_futility_met,
+            "content_hash": self.content_hash[:12],
+        }
+
+
+@dataclass(frozen=True)
+class Review:
+    """A committee's conclusion on one assessment. Reviews are never edited: a new one supersedes."""
+
+    id: int
+    assessment_id: int
+    reviewer: str
+    decision: str
+    comment: str
+    review_date: str  # ISO date the committee decided
+    recorded_at: str  # ISO 8601 UTC time it was entered
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One row of ``cases list``."""
+
+    case_id: str
+    assessments: int
+    first_at: str
+    last_at: str
+    last_assessment_id: int
+    last_author: str
+    reviews: int
+    last_review_decision: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log; ``entry_hash`` chains it to the line before."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    case_id: str | None
+    object_type: str | None
+    object_id: int | None
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two assessments: ``section`` (trials, staging, prognosis ...), ``item``, values."""
+
+    section: str
+    item: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed from assessment ``a`` to assessment ``b``."""
+
+    a: int
+    b: int
+    changes: tuple[Change, ...]
+
+    def section(self, name: str) -> list[Change]:
+        return [c for c in self.changes if c.section == name]
+
+
+def to_frame(rows: list[Any]):
+    """A list of store dataclasses as a pandas DataFrame (one column per field; dict fields left out)."""
+    import pandas as pd
+
+    if not rows:
+        return pd.DataFrame()
+    if isinstance(rows[0], AssessmentRecord):
+        return pd.DataFrame([r.summary_row() for r in rows])
+    names = [f.name for f in fields(rows[0]) if f.name not in {"details", "case", "assessment"}]
+    return pd.DataFrame([{n: getattr(r, n) for n in names} for r in rows])

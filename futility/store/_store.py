@@ -1,0 +1,402 @@
+"""``CaseStore``: save assessments immutably, list a case's history, attach committee reviews, log who did what.
+
+Every write checks its input completely *before* opening a transaction, then writes all its rows and
+the audit line in one transaction: either everything lands or nothing does. There is no method that
+updates or deletes an assessment, a review or an audit line, and the database refuses it too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import json
+import os
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from futility.errors import StoreError
+from futility.store import _audit
+from futility.store._compare import compare_records
+from futility.store._records import (
+    MAX_JSON_BYTES,
+    REVIEW_DECISIONS,
+    AssessmentRecord,
+    AuditEntry,
+    CaseSummary,
+    Comparison,
+    Review,
+    canonical_json,
+    check_assessment,
+    posterior_hash,
+    sha256_text,
+)
+from futility.store._schema import (
+    SCHEMA_VERSION,
+    assessments,
+    audit_log,
+    cases,
+    create_schema,
+    default_db_path,
+    make_engine,
+    reviews,
+)
+
+__all__ = ["CaseStore", "resolve_author", "resolve_db_url"]
+
+
+def resolve_db_url(explicit: str | None = None) -> str:
+    """The store to use: ``explicit`` (``--db``), else ``$FUTILITY_DB``, else a SQLite file in the user data dir.
+
+    A value without ``://`` is read as a path to a SQLite file.
+    """
+    value = explicit or os.environ.get("FUTILITY_DB") or str(default_db_path())
+    return value if "://" in value else f"sqlite:///{os.path.abspath(os.path.expanduser(value))}"
+
+
+def resolve_author(explicit: str | None = None) -> str:
+    """Who is acting: ``explicit`` (``--author``), else ``$FUTILITY_AUTHOR``, else the operating-system user."""
+    if explicit:
+        return explicit
+    if os.environ.get("FUTILITY_AUTHOR"):
+        return os.environ["FUTILITY_AUTHOR"]
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (containers): still record something honest
+        return "unknown"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("futility")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "unknown"
+
+
+def _check_name(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise StoreError(f"{what}: must be a non-empty name")
+    value = " ".join(value.split())
+    if len(value) > 200:
+        raise StoreError(f"{what}: longer than 200 characters")
+    return value
+
+
+def _db_errors(method):
+    """Turn database failures into one-line :class:`StoreError` messages naming the store."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except DBAPIError as exc:
+            reason = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
+            raise StoreError(f"case store {self.display_url}: {reason}") from None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"case store {self.display_url}: {str(exc).splitlines()[0]}") from None
+
+    return wrapper
+
+
+def _content(case_id, created_at, author, package_version, model_version, post_hash, case_json, assessment_json) -> str:
+    """The hashed form of an assessment row: every stored field except the id."""
+    return (
+        f'{{"assessment":{assessment_json},"author":{json.dumps(author)},"case":{case_json},'
+        f'"case_id":{json.dumps(case_id)},"created_at":{json.dumps(created_at)},'
+        f'"model_version":{json.dumps(model_version)},"package_version":{json.dumps(package_version)},'
+        f'"posterior_hash":{json.dumps(post_hash)}}}'
+    )
+
+
+class CaseStore:
+    """A case store at a SQLAlchemy URL (``sqlite:///path/futility.db`` by default; PostgreSQL works too).
+
+    >>> store = CaseStore("sqlite://")            # in memory, for a demonstration
+    >>> record = store.save_assessment(case, assessment.to_dict(), author="dr_a")   # doctest: +SKIP
+    >>> store.add_review(record.id, "ethics panel", "endorse_with_conditions", "revisit in 3 months")  # doctest: +SKIP
+    """
+
+    def __init__(self, url: str | None = None):
+        self.url = resolve_db_url(url)
+        try:
+            self.engine = make_engine(self.url)
+            self.display_url = self.engine.url.render_as_string(hide_password=True)
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise StoreError(f"case store {self.url}: {str(exc).splitlines()[0]}") from None
+        self._open()
+
+    @_db_errors
+    def _open(self) -> None:
+        found = create_schema(self.engine)
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"case store {self.display_url}: written by a newer futility (schema {found}, "
+                f"this one reads {SCHEMA_VERSION}); upgrade futility"
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "CaseStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------------------------------- writes
+
+    @_db_errors
+    def save_assessment(self, case: Any, assessment: Any, author: str | None = None) -> AssessmentRecord:
+        """Store ``assessment`` (an ``Assessment`` or its ``to_dict()``) with ``case`` as entered; return the record."""
+        from futility.case import Case, case_from_dict
+
+        if isinstance(case, Case):
+            case_dict = case.model_dump(mode="json")
+        elif isinstance(case, dict):
+            case_dict = case_from_dict(case).model_dump(mode="json")
+        else:
+            raise StoreError("case: must be a futility.case.Case or a case mapping")
+        if hasattr(assessment, "to_dict"):
+            assessment = assessment.to_dict()
+        author = _check_name(resolve_author(author), "author")
+        case_json = canonical_json(case_dict, "case")
+        assessment_json = canonical_json(assessment, "assessment")
+        if len(assessment_json.encode("utf-8")) > MAX_JSON_BYTES:
+            raise StoreError(f"assessment: larger than {MAX_JSON_BYTES // 2**20} MB; refusing to store it")
+        assessment = json.loads(assessment_json)
+        check_assessment(assessment, case_dict["id"])
+        model_version = str(assessment["model"]["version"])
+        post_hash = posterior_hash(assessment["model"])
+        package_version = _package_version()
+        case_id = case_dict["id"]
+        created_at = _now()
+        content_hash = sha256_text(
+            _content(case_id, created_at, author, package_version, model_version, post_hash, case_json, assessment_json)
+        )
+        with self.engine.begin() as conn:
+            if conn.execute(select(cases.c.case_id).where(cases.c.case_id == case_id)).first() is None:
+                conn.execute(cases.insert().values(case_id=case_id, created_at=created_at, created_by=author))
+            new_id = conn.execute(
+                assessments.insert().values(
+                    case_id=case_id,
+                    created_at=created_at,
+                    author=author,
+                    package_version=package_version,
+                    model_version=model_version,
+                    posterior_hash=post_hash,
+                    case_json=case_json,
+                    assessment_json=assessment_json,
+                    content_hash=content_hash,
+                )
+            ).inserted_primary_key[0]
+            _audit.append(
+                conn,
+                at=created_at,
+                actor=author,
+                action="save_assessment",
+                case_id=case_id,
+                object_type="assessment",
+                object_id=int(new_id),
+                details={"content_hash": content_hash, "model_version": model_version},
+            )
+        return AssessmentRecord(
+            int(new_id), case_id, created_at, author, package_version, model_version, post_hash,
+            content_hash, case_dict, assessment,
+        )
+
+    @_db_errors
+    def add_review(
+        self,
+        assessment_id: int,
+        reviewer: str,
+        decision: str,
+        comment: str = "",
+        review_date: dt.date | str | None = None,
+    ) -> Review:
+        """Attach a committee review to a stored assessment; ``decision`` is one of :data:`REVIEW_DECISIONS`."""
+        reviewer = _check_name(reviewer, "reviewer")
+        if decision not in REVIEW_DECISIONS:
+            raise StoreError(f"decision: '{decision}' is not one of {', '.join(REVIEW_DECISIONS)}")
+        if not isinstance(comment, str):
+            raise StoreError("comment: must be text")
+        if len(comment) > 20_000:
+            raise StoreError("comment: longer than 20,000 characters; attach minutes elsewhere and summarise")
+        review_date = self._check_date(review_date)
+        record = self.get_assessment(assessment_id)  # unknown id or failed integrity check: refuse
+        recorded_at = _now()
+        content_hash = sha256_text(
+            canonical_json(
+                {"assessment_id": record.id, "assessment_hash": record.content_hash, "reviewer": reviewer,
+                 "decision": decision, "comment": comment, "review_date": review_date, "recorded_at": recorded_at}
+            )
+        )
+        with self.engine.begin() as conn:
+            new_id = conn.execute(
+                reviews.insert().values(
+                    assessment_id=record.id, reviewer=reviewer, decision=decision, comment=comment,
+                    review_date=review_date, recorded_at=recorded_at, content_hash=content_hash,
+                )
+            ).inserted_primary_key[0]
+            _audit.append(
+                conn, at=recorded_at, actor=reviewer, action="add_review", case_id=record.case_id,
+                object_type="review", object_id=int(new_id),
+                details={"assessment_id": record.id, "decision": decision, "content_hash": content_hash},
+            )
+        return Review(int(new_id), record.id, reviewer, decision, comment, review_date, recorded_at, content_hash)
+
+    @staticmethod
+    def _check_date(value: dt.date | str | None) -> str:
+        if value is None:
+            return dt.date.today().isoformat()
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                raise StoreError(f"review date: '{value}' is not a date (YYYY-MM-DD)") from None
+        if value > dt.date.today():
+            raise StoreError(f"review date: {value.isoformat()} is in the future")
+        return value.isoformat()
+
+    @_db_errors
+    def log_event(self, action: str, actor: str | None = None, *, case_id: str | None = None,
+                  object_type: str | None = None, object_id: int | None = None,
+                  details: dict[str, Any] | None = None) -> int:
+        """Record an action that changes nothing else (e.g. ``render_report``) in the audit log."""
+        actor = _check_name(resolve_author(actor), "actor")
+        action = _check_name(action, "action")
+        details_json = canonical_json(details or {}, "details")
+        with self.engine.begin() as conn:
+            return _audit.append(conn, at=_now(), actor=actor, action=action, case_id=case_id,
+                                 object_type=object_type, object_id=object_id, details=json.loads(details_json))
+
+    # ----------------------------------------------------------------------------------------- reads
+
+    def _record(self, row) -> AssessmentRecord:
+        expected = sha256_text(
+            _content(row.case_id, row.created_at, row.author, row.package_version, row.model_version,
+                     row.posterior_hash, row.case_json, row.assessment_json)
+        )
+        if expected != row.content_hash:
+            raise StoreError(
+                f"assessment {row.id}: integrity check failed (stored hash {row.content_hash[:12]}, "
+                f"content hashes to {expected[:12]}); it was changed outside futility"
+            )
+        return AssessmentRecord(
+            row.id, row.case_id, row.created_at, row.author, row.package_version, row.model_version,
+            row.posterior_hash, row.content_hash, json.loads(row.case_json), json.loads(row.assessment_json),
+        )
+
+    @_db_errors
+    def get_assessment(self, assessment_id: int | str) -> AssessmentRecord:
+        """One stored assessment, checked against its hash."""
+        try:
+            key = int(assessment_id)
+        except (TypeError, ValueError):
+            raise StoreError(f"assessment id: '{assessment_id}' is not a number") from None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(assessments).where(assessments.c.id == key)).first()
+        if row is None:
+            raise StoreError(f"no assessment {key} in {self.display_url} (see 'futility cases list')")
+        return self._record(row)
+
+    @_db_errors
+    def history(self, case_id: str) -> list[AssessmentRecord]:
+        """Every assessment of ``case_id``, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(assessments).where(assessments.c.case_id == case_id).order_by(assessments.c.id)
+            ).all()
+        if not rows:
+            raise StoreError(f"no case '{case_id}' in {self.display_url} (see 'futility cases list')")
+        return [self._record(r) for r in rows]
+
+    def latest(self, case_id: str) -> AssessmentRecord:
+        """The most recent assessment of ``case_id``."""
+        return self.history(case_id)[-1]
+
+    @_db_errors
+    def list_cases(self) -> list[CaseSummary]:
+        """One summary per case, most recently assessed first."""
+        with self.engine.connect() as conn:
+            agg = conn.execute(
+                select(
+                    assessments.c.case_id,
+                    func.count().label("n"),
+                    func.min(assessments.c.created_at).label("first_at"),
+                    func.max(assessments.c.created_at).label("last_at"),
+                    func.max(assessments.c.id).label("last_id"),
+                ).group_by(assessments.c.case_id)
+            ).all()
+            authors = dict(
+                conn.execute(
+                    select(assessments.c.id, assessments.c.author).where(assessments.c.id.in_([a.last_id for a in agg]))
+                ).all()
+            ) if agg else {}
+            review_rows = conn.execute(
+                select(assessments.c.case_id, reviews.c.id, reviews.c.decision)
+                .join(assessments, assessments.c.id == reviews.c.assessment_id)
+                .order_by(reviews.c.id)
+            ).all()
+        n_reviews: dict[str, int] = {}
+        last_decision: dict[str, str] = {}
+        for r in review_rows:
+            n_reviews[r.case_id] = n_reviews.get(r.case_id, 0) + 1
+            last_decision[r.case_id] = r.decision
+        out = [
+            CaseSummary(a.case_id, a.n, a.first_at, a.last_at, a.last_id, authors[a.last_id],
+                        n_reviews.get(a.case_id, 0), last_decision.get(a.case_id))
+            for a in agg
+        ]
+        return sorted(out, key=lambda s: s.last_at, reverse=True)
+
+    @_db_errors
+    def reviews(self, assessment_id: int) -> list[Review]:
+        """Committee reviews of one assessment, oldest first."""
+        self.get_assessment(assessment_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(reviews).where(reviews.c.assessment_id == int(assessment_id)).order_by(reviews.c.id)
+            ).all()
+        return [Review(r.id, r.assessment_id, r.reviewer, r.decision, r.comment, r.review_date,
+                       r.recorded_at, r.content_hash) for r in rows]
+
+    def compare(self, id_a: int, id_b: int) -> Comparison:
+        """What changed between two assessments (trials, staging, probabilities, decision, model)."""
+        return compare_records(self.get_assessment(id_a), self.get_assessment(id_b))
+
+    @_db_errors
+    def audit_log(self, *, case_id: str | None = None, actor: str | None = None,
+                  action: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+        """Audit lines, oldest first, optionally filtered; ``limit`` keeps the most recent ones."""
+        query = select(audit_log)
+        if case_id is not None:
+            query = query.where(audit_log.c.case_id == case_id)
+        if actor is not None:
+            query = query.where(audit_log.c.actor == actor)
+        if action is not None:
+            query = query.where(audit_log.c.action == action)
+        query = query.order_by(audit_log.c.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_audit.to_entry(r) for r in reversed(rows)]
+
+    def verify(self) -> list[str]:
+        """Every integrity problem in the store: assessments whose hash fails and breaks in the audit chain."""
+        problems = _audit.verify(self.audit_log())
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(assessments).order_by(assessments.c.id)).all()
+        for row in rows:
+            try:
+                self._record(row)
+            except StoreError as exc:
+                problems.append(str(exc))
+        return problems

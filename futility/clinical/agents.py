@@ -1,7 +1,13 @@
 """The agent table: each drug or non-drug option, its mechanistic class and minimum adequate dose.
 
 The table lives in ``futility/data/agents.csv`` (data, not code); each row cites the source of its
-minimum adequate dose and duration.
+minimum adequate dose and duration, tagged as in the evidence pack ([V] seen in the primary text, [S]
+secondary text only, [R] commonly quoted but unverified).
+
+Columns: ``min_dose_mg_day`` (blank for non-drug options), ``min_weeks`` (blank: use the default of
+:class:`futility.clinical.adequacy.AdequacyCriteria`, 6 weeks; filled only where the option has its own
+minimum, e.g. lithium 2 weeks), ``min_sessions`` (ECT, rTMS, ketamine, esketamine, psychotherapy),
+``min_level_mmol_l`` (serum level that makes a trial adequate whatever the dose: lithium 0.5).
 """
 from __future__ import annotations
 
@@ -23,6 +29,12 @@ class Agent:
     min_sessions: int | None
     dose_source: str
     aliases: tuple[str, ...] = ()
+    min_level_mmol_l: float | None = None
+
+    @property
+    def session_based(self) -> bool:
+        """True for options judged by number of sessions (ECT, rTMS, ketamine, esketamine, psychotherapy)."""
+        return self.min_sessions is not None
 
 
 def _opt_float(text: str) -> float | None:
@@ -46,6 +58,7 @@ def agent_table() -> dict[str, Agent]:
                 min_sessions=int(sessions) if sessions else None,
                 dose_source=row["dose_source"],
                 aliases=tuple(a for a in row["aliases"].split("|") if a),
+                min_level_mmol_l=_opt_float(row.get("min_level_mmol_l") or ""),
             )
     return table
 
@@ -74,3 +87,8 @@ def lookup_agent(name: str) -> Agent | None:
 def known_agent_names() -> list[str]:
     """Canonical names, sorted, for error messages."""
     return sorted(agent_table())
+
+
+def drug_classes() -> list[str]:
+    """Every mechanistic class / option kind in the table, sorted."""
+    return sorted({agent.drug_class for agent in agent_table().values()})

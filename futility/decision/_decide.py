@@ -45,6 +45,7 @@ class Decision:
     sensitivity: Sensitivity
     policy: Policy
     n_draws: int
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     excluded: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     summary: str = ""
@@ -53,18 +54,18 @@ class Decision:
     @property
     def preferred(self) -> str:
         """The option with the highest posterior mean expected utility."""
-        return str(self.table.loc[self.table["eu_mean"].idxmax(), "option"])
+        return max(self.rows.values(), key=lambda r: r["eu_mean"])["option"]
 
     @property
     def focus_option(self) -> str | None:
         """The active option the quantitative statement is about (the most promising one for 'all_active')."""
         opt = self.quantitative_futility.option
-        active = self.table[self.table["active"]]
-        if opt in set(active["option"]):
+        active = [r for r in self.rows.values() if r["active"]]
+        if any(r["option"] == opt for r in active):
             return opt
-        if active.empty:
+        if not active:
             return None
-        return str(active.loc[active["p_remission_mean"].idxmax(), "option"])
+        return max(active, key=lambda r: r["p_remission_mean"])["option"]
 
     def to_dict(self) -> dict[str, Any]:
         """The ``decision`` part of the JSON contract (plain Python types only)."""
@@ -89,7 +90,7 @@ class Decision:
                 "p_burden": interval(r, "p_burden"),
                 "p_below_threshold": num(r["p_below_threshold"]),
             }
-            for r in self.table.to_dict(orient="records")
+            for r in self.rows.values()
         ]
         return {
             "options": options,
@@ -108,7 +109,7 @@ class Decision:
         }
 
 
-def _table(stack: DrawStack, eu: np.ndarray, policy: Policy, below: dict[str, float]) -> pd.DataFrame:
+def _table(stack: DrawStack, eu: np.ndarray, policy: Policy, below: dict[str, float]) -> dict[str, Any]:
     names = (*stack.names, PALLIATIVE)
     k = len(stack.names)
     eu_lo, eu_hi = hdi(eu, policy.hdi_prob)
@@ -119,6 +120,7 @@ def _table(stack: DrawStack, eu: np.ndarray, policy: Policy, below: dict[str, fl
     else:
         rem_lo = rem_hi = bur_lo = bur_hi = np.zeros(0)
     eu_mean = eu.mean(axis=1)
+    eu_mean[-1] = eu[-1, 0]  # palliative-focused care: exactly the stated value, not a float average
     data = {
         "option": list(names),
         "label": [plain_label(n) for n in names],
@@ -138,7 +140,7 @@ def _table(stack: DrawStack, eu: np.ndarray, policy: Policy, below: dict[str, fl
         "p_burden_hdi_high": np.concatenate([bur_hi, nan]),
         "p_below_threshold": np.array([below[n] for n in stack.names] + [np.nan]),
     }
-    return pd.DataFrame(data, columns=TABLE_COLUMNS)
+    return data
 
 
 def decide(
@@ -160,7 +162,10 @@ def decide(
     gates = check_gates(context, utilities, policy)
     quant = quantitative_futility(stack, gates, policy)
     qual = qualitative_futility(stack, eu, utilities, gates, policy)
-    table = _table(stack, eu, policy, quant.per_option)
+    data = _table(stack, eu, policy, quant.per_option)
+    table = pd.DataFrame(data, columns=TABLE_COLUMNS)
+    cols = [np.asarray(data[c]).tolist() for c in TABLE_COLUMNS]
+    rows = {r[0]: dict(zip(TABLE_COLUMNS, r)) for r in zip(*cols)}
     focus = quant.option if quant.option in stack.names else None
     sens = sensitivity(stack, eu, utilities, focus, policy.tornado_span)
     decision = Decision(
@@ -172,6 +177,7 @@ def decide(
         sensitivity=sens,
         policy=policy,
         n_draws=stack.n_draws if stack.names else 0,
+        rows=rows,
         excluded=excluded,
         warnings=utility_warnings(utilities),
     )

@@ -29,13 +29,18 @@ from futility.decision._utilities import BOUNDS, NAMES, Utilities
 @dataclass(frozen=True)
 class Sensitivity:
     threshold: dict[str, Any]
-    tornado: pd.DataFrame
+    tornado_rows: list[dict[str, Any]]
     evpi: dict[str, float]
+
+    @property
+    def tornado(self) -> pd.DataFrame:
+        """The one-way analysis as a tidy table (one row per utility, widest swing first)."""
+        return pd.DataFrame(self.tornado_rows, columns=TORNADO_COLUMNS)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "threshold": self.threshold,
-            "tornado": self.tornado.to_dict(orient="records"),
+            "tornado": [dict(r) for r in self.tornado_rows],
             "evpi": dict(self.evpi),
         }
 
@@ -60,7 +65,7 @@ def remission_thresholds(names: tuple[str, ...], means: np.ndarray, u: Utilities
         alt_name = np.delete(np.array(labels, dtype=object), k)[alt]
         partial = means[1, k] - means[0, k]  # response without remission
         base = u.no_response.value + partial * (u.response.value - u.no_response.value) + means[2, k] * u.significant_burden.value
-        tie = (others[alt] - base) / gain if gain > 0 else None
+        tie = (others[alt] - base) / gain if gain > 1e-9 else None
         inside = tie is not None and 0.0 <= tie <= 1.0 - partial
         rows.append(
             {
@@ -99,15 +104,17 @@ def threshold_analysis(stack: DrawStack, u: Utilities, focus: str | None) -> dic
     return out
 
 
-def tornado(stack: DrawStack, u: Utilities, span: float) -> pd.DataFrame:
+TORNADO_COLUMNS = ["utility", "source", "value", "low", "high", "margin_low", "margin_high", "preferred_low", "preferred_high", "swing"]
+
+
+def tornado(stack: DrawStack, u: Utilities, span: float) -> list[dict[str, Any]]:
     """One-way analysis: each utility moved down and up by ``span`` (within its bounds).
 
     ``margin`` = best active option's mean EU minus palliative-focused care's; positive favours active
     treatment. Rows are sorted by swing, widest first.
     """
-    cols = ["utility", "source", "value", "low", "high", "margin_low", "margin_high", "preferred_low", "preferred_high", "swing"]
     if not stack.names:
-        return pd.DataFrame(columns=cols)
+        return []
     means = _means(stack)
     labels = (*stack.names, PALLIATIVE)
     rows = []
@@ -133,7 +140,7 @@ def tornado(stack: DrawStack, u: Utilities, span: float) -> pd.DataFrame:
                 "swing": abs(res[1][0] - res[0][0]),
             }
         )
-    return pd.DataFrame(rows, columns=cols).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    return sorted(rows, key=lambda r: -r["swing"])
 
 
 def value_of_information(stack: DrawStack, eu: np.ndarray) -> dict[str, float]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from futility.decision._policy import PALLIATIVE, plain_label, short_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,27 +53,27 @@ def _sure(p: float) -> str:
 
 def plain_summary(d: "Decision") -> str:
     """Text for the patient and family."""
-    t = d.table.set_index("option")
-    active = t[t["active"]]
+    rows = d.rows
+    active = [r for r in rows.values() if r["active"]]
     out = ["This page compares the choices, using what is known about people like you."]
     focus = d.focus_option
     if focus is not None:
-        r = t.loc[focus]
+        r = rows[focus]
         out.append(
-            f"With {plain_label(focus)}, about {in_100(r.p_remission_mean)} people like you get well, with few or no signs of depression left. "
-            f"The true number could be {_range(r.p_remission_hdi_low, r.p_remission_hdi_high)}."
+            f"With {plain_label(focus)}, about {in_100(r['p_remission_mean'])} people like you get well, with few or no signs of depression left. "
+            f"The true number could be {_range(r['p_remission_hdi_low'], r['p_remission_hdi_high'])}."
         )
         out.append(
-            f"About {in_100(r.p_burden_mean)} have side effects that get in the way of daily life "
-            f"({_range(r.p_burden_hdi_low, r.p_burden_hdi_high)})."
+            f"About {in_100(r['p_burden_mean'])} have side effects that get in the way of daily life "
+            f"({_range(r['p_burden_hdi_low'], r['p_burden_hdi_high'])})."
         )
-    elif active.empty:
+    elif not active:
         out.append("No other treatment is left that is safe to try.")
     best = d.preferred
     what = "care that puts comfort and quality of life first" if best == PALLIATIVE else short_label(best)
     basis = "what matters to you" if d.utilities.all_from_patient else "the values we used"
     out.append(f"Based on {basis}, {what} comes out ahead.")
-    out.append(_sure(float(t.loc[best, "p_best"])))
+    out.append(_sure(rows[best]["p_best"]))
     if d.utilities.defaults_used():
         out.append("Some of the values we used are typical ones, not yours. Your own values may change this.")
     held = [g.gate for g in d.gates if not g.passed]
@@ -102,7 +100,7 @@ def plain_summary(d: "Decision") -> str:
 
 
 def _fmt(x: float | None, nd: int = 3) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{x:.{nd}f}"
+    return "n/a" if x is None or x != x else f"{x:.{nd}f}"
 
 
 def technical_summary(d: "Decision") -> str:
@@ -119,17 +117,17 @@ def technical_summary(d: "Decision") -> str:
         + ".",
         "Options (by mean EU):",
     ]
-    for r in d.table.sort_values("eu_mean", ascending=False).itertuples():
+    for r in sorted(d.rows.values(), key=lambda r: -r["eu_mean"]):
         extra = (
-            f"; P(remission) {_fmt(r.p_remission_mean)} [{_fmt(r.p_remission_hdi_low)}, {_fmt(r.p_remission_hdi_high)}]"
-            f"; P(burden) {_fmt(r.p_burden_mean)}"
-            if r.active
+            f"; P(remission) {_fmt(r['p_remission_mean'])} [{_fmt(r['p_remission_hdi_low'])}, {_fmt(r['p_remission_hdi_high'])}]"
+            f"; P(burden) {_fmt(r['p_burden_mean'])}"
+            if r["active"]
             else " (deterministic: the patient's valuation)" if d.utilities.palliative_focus.source == "patient"
             else " (deterministic default, no published value)"
         )
         lines.append(
-            f"  {r.option}: EU {r.eu_mean:.3f} [{r.eu_hdi_low:.3f}, {r.eu_hdi_high:.3f}], P(best) {r.p_best:.3f}, "
-            f"expected loss {r.expected_loss:.4f}{extra}"
+            f"  {r['option']}: EU {r['eu_mean']:.3f} [{r['eu_hdi_low']:.3f}, {r['eu_hdi_high']:.3f}], P(best) {r['p_best']:.3f}, "
+            f"expected loss {r['expected_loss']:.4f}{extra}"
         )
     q, ql = d.quantitative_futility, d.qualitative_futility
     lines.append(
@@ -155,11 +153,11 @@ def technical_summary(d: "Decision") -> str:
             f"{_fmt(r['p_remission_threshold'])} (now {_fmt(r['p_remission_now'])}); palliative utility threshold "
             f"{_fmt(thr['palliative_utility']['threshold'])} (now {_fmt(thr['palliative_utility']['value_now'])})."
         )
-    if not d.sensitivity.tornado.empty:
-        top = d.sensitivity.tornado.head(3)
+    if d.sensitivity.tornado_rows:
+        top = d.sensitivity.tornado_rows[:3]
         lines.append(
             f"One-way (+/-{p.tornado_span:g}), widest swing in margin (best active minus palliative EU): "
-            + "; ".join(f"{r.utility} {r.margin_low:+.3f} to {r.margin_high:+.3f}" for r in top.itertuples())
+            + "; ".join(f"{r['utility']} {r['margin_low']:+.3f} to {r['margin_high']:+.3f}" for r in top)
             + "."
         )
     v = d.sensitivity.evpi

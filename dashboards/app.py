@@ -1,0 +1,96 @@
+"""The futility dashboard: consultation, committee and case-input views over one case.
+
+Run with ``futility serve [CASE]`` or ``panel serve dashboards/app.py`` (the case from the
+``FUTILITY_CASE`` environment variable, or ``--args CASE``; the demo case by default).
+:func:`create_app` builds one independent app per browser session.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from dashboards.case_input import CaseInputView
+from dashboards.committee import CommitteeView
+from dashboards.consultation import ConsultationView
+from dashboards.palette import STYLESHEETS
+from dashboards.state import CaseSession
+
+#: Names of the three views (tab titles).
+VIEWS = ("Consultation", "Committee", "Case input")
+
+
+def _extension() -> None:
+    pn.extension("tabulator", notifications=False)
+
+
+class DashboardApp(Viewer):
+    """The whole app: a header naming the case, and the three views as tabs."""
+
+    session = param.ClassSelector(class_=CaseSession)
+    active = param.Selector(default=VIEWS[0], objects=list(VIEWS), doc="the view on screen")
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        s = self.session
+        self.consultation = ConsultationView(session=s)
+        self.committee = CommitteeView(session=s)
+        self.case_input = CaseInputView(session=s)
+        self.header = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["fu-header"], stylesheets=STYLESHEETS)
+        s.param.watch(self._on_case, ["case", "source_name"])
+        self._on_case()
+        self.tabs = pn.Tabs(
+            (VIEWS[0], self.consultation), (VIEWS[1], self.committee), (VIEWS[2], self.case_input),
+            dynamic=True, sizing_mode="stretch_width",
+        )
+        self.tabs.param.watch(lambda e: setattr(self, "active", VIEWS[e.new]), "active")
+        self.param.watch(lambda e: setattr(self.tabs, "active", VIEWS.index(e.new)), "active")
+        self._layout = pn.Column(self.header, self.tabs, sizing_mode="stretch_width", css_classes=["fu-app"])
+
+    def _on_case(self, *_events: Any) -> None:
+        case = self.session.case
+        label = f"Case {case.id}" if case is not None else "No case loaded"
+        if case is not None and self.session.source_name:
+            label += f" <small>({self.session.source_name})</small>"
+        self.header.object = (
+            f'<header><h1>futility <span class="fu-sub">decision aid for treatment-resistant depression</span></h1>'
+            f'<p class="fu-case">{label}</p></header>'
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
+
+
+def create_app(case_path: str | Path | None = None, *, session: CaseSession | None = None) -> DashboardApp:
+    """Build the app for one browser session with ``case_path`` (the demo case when None) loaded.
+
+    A case that fails validation still opens the app, on the case-input view, with the problems shown.
+    """
+    _extension()
+    if session is None:
+        session = CaseSession()
+        ok = session.load_path(case_path)
+    else:
+        ok = session.case is not None
+    app = DashboardApp(session=session)
+    if not ok:
+        app.active = "Case input"
+    return app
+
+
+def _served_case_path() -> str | None:
+    """The case for ``panel serve``: ``--args CASE`` or ``FUTILITY_CASE``; None for the demo case."""
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if args and Path(args[-1]).suffix.lower() in {".yaml", ".yml", ".json"}:
+        return args[-1]
+    return os.environ.get("FUTILITY_CASE") or None
+
+
+if __name__.startswith("bokeh_app"):  # `panel serve dashboards/app.py`
+    _app = create_app(_served_case_path())
+    pn.Column(_app, sizing_mode="stretch_width").servable(title="futility")

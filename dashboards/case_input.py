@@ -1,0 +1,174 @@
+"""Case input: upload a case file, or edit the trials in a table or the whole case as text.
+
+Validation is the package's (:mod:`futility.case`); this view shows each problem next to the field it
+names (a trial's problems on that trial's row) and never discards what was typed: a failed check leaves
+the table and the text exactly as entered, and the last valid case stays on screen.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+import pandas as pd
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from dashboards.palette import STYLESHEETS
+from dashboards.state import CaseSession
+
+#: Trial fields shown as table columns, in the case file's order.
+TRIAL_COLUMNS = ["agent", "dose_mg_day", "weeks", "adherence", "scale", "baseline", "final", "burden", "augments", "sessions"]
+_INT_COLUMNS = {"augments", "sessions"}
+_TRIAL_PATH = re.compile(r"^trials\[(\d+)\]\.?(.*)$")
+
+
+def trials_frame(case_trials: list[dict[str, Any]]) -> pd.DataFrame:
+    """The trials as an editable table (one row per trial, oldest first)."""
+    rows = [{c: t.get(c) for c in TRIAL_COLUMNS} for t in case_trials]
+    frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS).astype(object)
+    frame["check"] = ""
+    return frame
+
+
+def frame_trials(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Back from the table to trial mappings: empty cells are left out, whole numbers kept whole."""
+    trials = []
+    for record in frame.to_dict(orient="records"):
+        trial: dict[str, Any] = {}
+        for column in TRIAL_COLUMNS:
+            value = record.get(column)
+            if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+                continue
+            if column in _INT_COLUMNS and isinstance(value, float) and value.is_integer():
+                value = int(value)
+            trial[column] = value
+        if trial:
+            trials.append(trial)
+    return trials
+
+
+def row_problems(problems: list[tuple[str, str]]) -> tuple[dict[int, list[str]], list[str]]:
+    """Split problems into those of a trial row (by 0-based index) and the rest (whole-case fields)."""
+    by_row: dict[int, list[str]] = {}
+    other: list[str] = []
+    for field, problem in problems:
+        m = _TRIAL_PATH.match(field)
+        if m:
+            by_row.setdefault(int(m.group(1)), []).append(f"{m.group(2) or 'trial'}: {problem}")
+        else:
+            other.append(f"{field}: {problem}" if field else problem)
+    return by_row, other
+
+
+def problems_html(problems: list[tuple[str, str]]) -> str:
+    """Every problem with its field, as an alert list (role=alert so screen readers announce it)."""
+    if not problems:
+        return ""
+    items = "".join(
+        f"<li><code>{html.escape(field or 'file')}</code>: {html.escape(problem)}</li>" for field, problem in problems
+    )
+    return f'<div class="fu-problems" role="alert"><b>Please correct:</b><ul>{items}</ul></div>'
+
+
+class CaseInputView(Viewer):
+    """Upload, table editor and text editor, each validated by the package."""
+
+    session = param.ClassSelector(class_=CaseSession)
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        s = self.session
+        self.upload = pn.widgets.FileInput(accept=".yaml,.yml,.json", multiple=False, name="Case file")
+        self.upload.param.watch(self._on_upload, "value")
+        self.table = pn.widgets.Tabulator(
+            pd.DataFrame(columns=[*TRIAL_COLUMNS, "check"]),
+            show_index=False,
+            sizing_mode="stretch_width",
+            editors={"check": None},
+            layout="fit_data_stretch",
+            height=220,
+        )
+        self.add_row = pn.widgets.Button(name="Add a trial", button_type="light")
+        self.add_row.on_click(self._add_row)
+        self.apply_table = pn.widgets.Button(name="Check and use these trials", button_type="primary")
+        self.apply_table.on_click(self._apply_table)
+        self.text = pn.widgets.TextAreaInput(name="The whole case as YAML", height=320, sizing_mode="stretch_width")
+        self.apply_text = pn.widgets.Button(name="Check and use this text", button_type="primary")
+        self.apply_text.on_click(self._apply_text)
+        self.problems = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-problems-pane"])
+        self.status = pn.pane.Markdown(sizing_mode="stretch_width")
+        s.param.watch(self._on_case, ["case"])
+        s.param.watch(self._on_problems, ["problems", "message"])
+        self._on_case()
+        self._on_problems()
+        self._layout = pn.Column(
+            pn.pane.Markdown("## Case input\nLoad a case file (YAML or JSON), or edit the trials or the whole case below. "
+                             "Nothing you type is lost when a check fails; the last valid case stays on screen."),
+            self.status,
+            self.problems,
+            pn.pane.Markdown("### Load a case file"),
+            self.upload,
+            pn.pane.Markdown("### Trials (oldest first)\nThe *check* column shows the problems of each trial."),
+            self.table,
+            pn.Row(self.add_row, self.apply_table),
+            pn.pane.Markdown("### The whole case as text"),
+            self.text,
+            self.apply_text,
+            sizing_mode="stretch_width",
+        )
+
+    def _on_upload(self, event: Any) -> None:
+        data = event.new
+        if not data:
+            return
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
+        except UnicodeDecodeError:
+            self.session._fail([("", "the file is not UTF-8 text (expected YAML or JSON)")], text=None)
+            return
+        self.session.load_text(text, name=self.upload.filename or "upload")
+
+    def _on_case(self, *_events: Any) -> None:
+        case = self.session.case
+        if case is None:
+            return
+        self.table.value = trials_frame([t.model_dump(mode="json") for t in case.trials])
+        self.text.value = self.session.case_text
+
+    def _on_problems(self, *_events: Any) -> None:
+        s = self.session
+        self.status.object = s.message
+        self.problems.object = problems_html(s.problems)
+        by_row, _ = row_problems(s.problems)
+        frame = self.table.value
+        if frame is not None and "check" in frame.columns and len(frame):
+            checks = ["; ".join(by_row.get(i, [])) for i in range(len(frame))]
+            if list(frame["check"]) != checks:
+                frame = frame.copy()
+                frame["check"] = checks
+                self.table.value = frame
+        if s.case_text and self.text.value != s.case_text:
+            self.text.value = s.case_text
+
+    def _add_row(self, _event: Any) -> None:
+        frame = self.table.value.copy()
+        frame.loc[len(frame)] = [None] * len(TRIAL_COLUMNS) + [""]
+        self.table.value = frame
+
+    def _apply_table(self, _event: Any) -> None:
+        s = self.session
+        if s.case is None:
+            data: dict[str, Any] = {}
+        else:
+            data = s.case.model_dump(mode="json", exclude_none=True)
+        data["trials"] = frame_trials(self.table.value)
+        s.load_mapping(data, name=s.source_name)
+
+    def _apply_text(self, _event: Any) -> None:
+        self.session.load_text(self.text.value, name=self.session.source_name)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout

@@ -1,0 +1,217 @@
+"""The consultation view: plain language, used with the patient present.
+
+Sections: what this tool is (and is not), the treatment journey so far, what might happen with each
+option (icon arrays of 100 people, benefits and side effects shown alike), what matters to the patient
+(values on visual analogue scales, with a standard-gamble question as an aid), and how the options
+compare under those values, palliative-focused care included, with the uncertainty shown.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from dashboards.charts import ComparisonChart, JourneyChart, comparison_rows, comparison_words, journey_rows, journey_words
+from dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
+from dashboards.icons import burden_groups, burden_sentence, icon_array_svg, legend_html, outcome_groups, outcome_sentence
+from dashboards.palette import STYLESHEETS, option_words
+from dashboards.state import CaseSession
+
+SUPPORT_STATEMENT = (
+    "**This tool supports a conversation; it does not make the decision.** The decision is yours, made "
+    "together with your care team. The numbers are estimates from published studies of people in a similar "
+    "situation and from your own treatment history; they carry real uncertainty, shown as ranges."
+)
+
+#: Slider wording: the visual analogue scale for each value.
+VALUE_QUESTIONS = {
+    "remission": ("How good would it be to feel well again?", "as bad as it could be", "best imaginable"),
+    "response": ("How good would it be to feel clearly better, but not fully well?", "as bad as it could be", "best imaginable"),
+    "no_response": ("How good is life as it is now, without real improvement?", "as bad as it could be", "best imaginable"),
+    "significant_burden": ("How much would significant side effects take away?", "everything", "nothing"),
+    "palliative_focus": (
+        "How good would life be with care focused on quality of life, comfort and function, without new antidepressant trials?",
+        "as bad as it could be",
+        "best imaginable",
+    ),
+}
+
+
+def _interval(entry: dict[str, Any] | None) -> tuple[float, float] | None:
+    if not entry or entry.get("hdi_low") is None or entry.get("hdi_high") is None:
+        return None
+    return float(entry["hdi_low"]), float(entry["hdi_high"])
+
+
+def option_cards_html(prognosis: list[dict[str, Any]]) -> str:
+    """One card per candidate option: 100 people for the outcome, 100 for side effects, with sentences."""
+    cards = []
+    for entry in prognosis:
+        rem, resp, bur = entry.get("p_remission"), entry.get("p_response"), entry.get("p_burden")
+        if entry.get("contraindicated") or not rem or rem.get("mean") is None:
+            continue
+        name = option_words(entry["option"])
+        p_resp = float(resp["mean"]) if resp and resp.get("mean") is not None else float(rem["mean"])
+        outcome = outcome_groups(float(rem["mean"]), p_resp)
+        words = outcome_sentence(option_words(entry["option"], capital=False), outcome, _interval(rem))
+        side = burden_groups(float(bur["mean"])) if bur and bur.get("mean") is not None else None
+        side_block = ""
+        if side is not None:
+            side_words = burden_sentence(option_words(entry["option"], capital=False), side, _interval(bur))
+            side_block = (
+                f'<figure class="fu-array"><figcaption>Side effects</figcaption>'
+                f'{icon_array_svg(side, side_words, uid=entry["option"] + "-b")}{legend_html(side)}'
+                f'<p class="fu-words">{html.escape(side_words)}</p></figure>'
+            )
+        cards.append(
+            f'<section class="fu-card" aria-label="{html.escape(name)}" data-option="{html.escape(entry["option"])}">'
+            f"<h3>{html.escape(name)}</h3><div class='fu-arrays'>"
+            f'<figure class="fu-array"><figcaption>How people feel after it</figcaption>'
+            f'{icon_array_svg(outcome, words, uid=entry["option"] + "-o")}{legend_html(outcome)}'
+            f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}</div></section>'
+        )
+    cards.append(
+        '<section class="fu-card fu-palliative" aria-label="Care focused on quality of life" data-option="palliative_focus">'
+        "<h3>Care focused on quality of life (palliative focus)</h3>"
+        "<p>No new antidepressant trial for now. Care continues and aims at quality of life, comfort, function and "
+        "relationships: support, treatment of symptoms such as sleep or pain, psychotherapy for coping, and "
+        "regular review. It is not giving up on the person, and it can be revisited at any time "
+        "(Trachsel et al., BMC Psychiatry 2016;16:260). Its value depends on how you rate it below.</p></section>"
+    )
+    contraindicated = [e for e in prognosis if e.get("contraindicated")]
+    if contraindicated:
+        items = "".join(
+            f"<li>{html.escape(option_words(e['option']))}: {html.escape(str(e['contraindicated']))}</li>" for e in contraindicated
+        )
+        cards.append(f'<section class="fu-card"><h3>Options not suitable now</h3><ul>{items}</ul></section>')
+    return f'<div class="fu-cards">{"".join(cards)}</div>'
+
+
+def decision_words(decision: dict[str, Any]) -> str:
+    """The decision's own plain-language summary, with the note on values that are defaults."""
+    text = decision.get("summary") or ""
+    defaults = [n.replace("_", " ") for n, u in (decision.get("utilities") or {}).items() if isinstance(u, dict) and u.get("source") == "default"]
+    if defaults:
+        text += (
+            "\n\n*Some values are not yet yours but published averages: " + ", ".join(defaults) + ". Move a slider to give your own.*"
+        )
+    return text
+
+
+class ValuesPanel(Viewer):
+    """The patient's values: one visual analogue scale per outcome, and the standard-gamble aid."""
+
+    session = param.ClassSelector(class_=CaseSession)
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        s = self.session
+        self.sliders = {}
+        rows = []
+        for name, (question, low, high) in VALUE_QUESTIONS.items():
+            bounds = s.param[name].bounds
+            slider = pn.widgets.FloatSlider.from_param(
+                s.param[name], name=question, step=0.01, start=bounds[0], end=bounds[1], sizing_mode="stretch_width",
+                css_classes=[f"fu-slider-{name}"],
+            )
+            self.sliders[name] = slider
+            anchors = pn.pane.HTML(
+                f'<div class="fu-anchors" aria-hidden="true"><span>{low}</span><span>{high}</span></div>',
+                sizing_mode="stretch_width", margin=(0, 10), stylesheets=STYLESHEETS,
+            )
+            rows.append(pn.Column(slider, anchors, sizing_mode="stretch_width", margin=(0, 0, 8, 0)))
+        self.gamble_state = pn.widgets.Select(
+            name="Which situation do you want to rate with a question?",
+            options={v.capitalize(): k for k, v in GAMBLE_STATES.items()}, value="palliative_focus",
+        )
+        self.gamble_chance = pn.widgets.IntSlider(name="Chance of feeling well again in choice B (in 100)", start=0, end=100, step=1, value=50)
+        self.gamble_use = pn.widgets.Button(name="Use my answer", button_type="primary")
+        self.gamble_use.on_click(self._use_gamble)
+        question = pn.bind(lambda state, chance: pn.pane.Markdown(gamble_question(state, chance)), self.gamble_state, self.gamble_chance)
+        self.gamble = pn.Card(
+            self.gamble_state, question, self.gamble_chance, self.gamble_use,
+            title="Not sure what number to give? Try a question instead", collapsed=True, sizing_mode="stretch_width",
+        )
+        reset = pn.widgets.Button(name="Back to the values in the case file", button_type="light")
+        reset.on_click(lambda _e: s.reset_values())
+        self._layout = pn.Column(
+            pn.pane.Markdown("## What matters to you\nEach slider goes from the worst to the best you can imagine. "
+                             "The comparison below changes as you move them."),
+            *rows, self.gamble, reset, sizing_mode="stretch_width",
+        )
+
+    def _use_gamble(self, _event: Any) -> None:
+        value = standard_gamble_value(self.gamble_chance.value / 100.0, best_value=self.session.remission)
+        self.session.set_values(**{self.gamble_state.value: round(value, 2)})
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
+
+
+class ConsultationView(Viewer):
+    """The plain-language view for the consultation."""
+
+    session = param.ClassSelector(class_=CaseSession)
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        s = self.session
+        self.journey = JourneyChart()
+        self.journey_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
+        self.cards = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
+        self.comparison = ComparisonChart()
+        self.comparison_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt", "fu-comparison-words"])
+        self.summary = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-summary"])
+        self.values = ValuesPanel(session=s)
+        s.param.watch(self._on_report, ["report"])
+        s.param.watch(self._on_decision, ["decision"])
+        self._on_report()
+        self._on_decision()
+        self._layout = pn.Column(
+            pn.pane.Alert(SUPPORT_STATEMENT, alert_type="info", sizing_mode="stretch_width", css_classes=["fu-support"]),
+            pn.pane.Markdown("## Your treatment journey so far", margin=(10, 10, 0, 10)),
+            pn.pane.Bokeh(self.journey.figure, sizing_mode="stretch_width"),
+            self.journey_text,
+            pn.pane.Markdown("## What might happen with each option\nEach picture shows 100 people like you. "
+                             "Filled figures had the outcome; outlined figures did not."),
+            self.cards,
+            pn.Row(
+                pn.Column(self.values, sizing_mode="stretch_width"),
+                pn.Column(
+                    pn.pane.Markdown("## How the options compare for you"),
+                    pn.pane.Bokeh(self.comparison.figure, sizing_mode="stretch_width"),
+                    self.comparison_text,
+                    self.summary,
+                    sizing_mode="stretch_width",
+                ),
+                sizing_mode="stretch_width",
+            ),
+            sizing_mode="stretch_width",
+        )
+
+    def _on_report(self, *_events: Any) -> None:
+        s = self.session
+        if not s.report:
+            return
+        trials = [t.model_dump(mode="json") for t in s.case.trials] if s.case is not None else []
+        from futility.clinical.scales import scale_table
+
+        rows = journey_rows(trials, s.report.get("trials", []), scale_table())
+        self.journey.update(rows)
+        self.journey_text.object = "**The journey in words.** " + journey_words(rows)
+        self.cards.object = option_cards_html(s.report.get("prognosis", []))
+
+    def _on_decision(self, *_events: Any) -> None:
+        decision = self.session.decision
+        if not decision:
+            return
+        rows = comparison_rows(decision)
+        self.comparison.update(rows)
+        self.comparison_text.object = "**The comparison in words.** " + comparison_words(rows)
+        self.summary.object = decision_words(decision)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout

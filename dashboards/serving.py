@@ -1,0 +1,114 @@
+"""Serving rules for the dashboard: who may connect, how they authenticate, and what is never logged.
+
+Beyond localhost the dashboard refuses to start without authentication (Panel's basic auth or an OAuth
+provider, with a cookie secret). Case data is never logged: the access log (request lines) and Bokeh's
+and Panel's session logs are kept at WARNING, and the dashboard logs only counts, never contents.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Environment variable holding the cookie secret (preferred over the command line, which shows in `ps`).
+COOKIE_SECRET_ENV = "FUTILITY_COOKIE_SECRET"
+
+#: Loggers quietened so that request lines and session messages never reach the logs.
+QUIET_LOGGERS = ("tornado.access", "tornado.application", "tornado.general", "bokeh", "bokeh.server", "panel", "auth")
+
+
+class ServeRefused(ValueError):
+    """A serve configuration that would expose the dashboard without authentication."""
+
+
+def is_loopback(address: str) -> bool:
+    """True for addresses reachable only from this machine (127.0.0.0/8, ::1, 'localhost')."""
+    if address in {"localhost", "ip6-localhost"}:
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Where and how to serve; :meth:`server_kwargs` gives the keyword arguments for ``panel.serve``."""
+
+    address: str = "127.0.0.1"
+    port: int = 5006
+    basic_auth: str | None = None
+    cookie_secret: str | None = None
+    oauth_provider: str | None = None
+    oauth_key: str | None = None
+    oauth_secret: str | None = None
+    oauth_redirect_uri: str | None = None
+    oauth_encryption_key: str | None = None
+    websocket_origins: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.basic_auth or self.oauth_provider)
+
+    def check(self) -> None:
+        """Refuse an unauthenticated server beyond localhost, and authentication without a cookie secret."""
+        if not is_loopback(self.address) and not self.authenticated:
+            raise ServeRefused(
+                f"--address {self.address}: serving beyond localhost needs authentication; give --basic-auth "
+                f"FILE_OR_PASSWORD or --oauth-provider (with a cookie secret in {COOKIE_SECRET_ENV})"
+            )
+        if self.authenticated and not self.cookie_secret:
+            raise ServeRefused(
+                f"authentication needs a cookie secret: set {COOKIE_SECRET_ENV} or give --cookie-secret "
+                f"(e.g. {COOKIE_SECRET_ENV}=$(python -c 'import secrets; print(secrets.token_hex(32))'))"
+            )
+        if self.oauth_provider and not (self.oauth_key and self.oauth_secret):
+            raise ServeRefused("--oauth-provider needs --oauth-key and --oauth-secret")
+
+    def server_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``panel.serve`` (after :meth:`check`)."""
+        self.check()
+        origins = list(self.websocket_origins)
+        if not origins:
+            origins = [f"localhost:{self.port}", f"127.0.0.1:{self.port}"]
+            if not is_loopback(self.address):
+                origins = ["*"]  # reachable under any host name; authentication still applies
+        kwargs: dict[str, Any] = {
+            "address": self.address,
+            "port": self.port,
+            "websocket_origin": origins,
+            "show": False,
+            "title": "futility",
+        }
+        if self.basic_auth:
+            kwargs["basic_auth"] = self.basic_auth
+        if self.oauth_provider:
+            kwargs.update(
+                oauth_provider=self.oauth_provider,
+                oauth_key=self.oauth_key,
+                oauth_secret=self.oauth_secret,
+                oauth_redirect_uri=self.oauth_redirect_uri,
+                oauth_encryption_key=self.oauth_encryption_key,
+            )
+        if self.cookie_secret:
+            kwargs["cookie_secret"] = self.cookie_secret
+        return kwargs
+
+
+def cookie_secret_from(option: str | None) -> str | None:
+    """The cookie secret from the option, else from the environment."""
+    return option or os.environ.get(COOKIE_SECRET_ENV) or None
+
+
+def new_cookie_secret() -> str:
+    """A fresh random secret (for documentation and tests)."""
+    return secrets.token_hex(32)
+
+
+def quiet_logs() -> None:
+    """Keep request lines and session messages out of the logs (they could carry case details)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -194,3 +194,11 @@ def test_adequate_iff_no_reasons(data):
         assert ta.adequate == (not ta.reasons)
         assert all(isinstance(r, str) and r for r in ta.reasons)
         assert dataclasses.is_dataclass(ta)
+
+
+def test_every_agent_row_carries_an_evidence_tag():
+    """Each agent row is tagged V, S or R, and R rows say so in their source text."""
+    for agent in agent_table().values():
+        assert agent.dose_evidence in {"V", "S", "R"}, agent.name
+        if agent.dose_evidence == "R":
+            assert "[R]" in agent.dose_source, agent.name

@@ -30,6 +30,7 @@ class Agent:
     dose_source: str
     aliases: tuple[str, ...] = ()
     min_level_mmol_l: float | None = None
+    dose_evidence: str = ""  # V (seen in the primary text) | S (secondary text) | R (unverified)
 
     @property
     def session_based(self) -> bool:
@@ -59,6 +60,7 @@ def agent_table() -> dict[str, Agent]:
                 dose_source=row["dose_source"],
                 aliases=tuple(a for a in row["aliases"].split("|") if a),
                 min_level_mmol_l=_opt_float(row.get("min_level_mmol_l") or ""),
+                dose_evidence=(row.get("dose_evidence") or "").strip(),
             )
     return table
 

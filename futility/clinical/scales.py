@@ -99,7 +99,9 @@ def percent_reduction(baseline: float | None, final: float | None) -> float | No
     """
     if baseline is None or final is None or baseline <= 0:
         return None
-    return 100.0 * (baseline - final) / baseline
+    # 100 - 100 * (final / baseline) keeps the float result within [0, 100] whenever 0 <= final <= baseline
+    # (the direct form 100 * (baseline - final) / baseline can round to 100.00000000000001).
+    return 100.0 - 100.0 * (final / baseline)
 
 
 def classify_outcome(scale: str | Scale | None, baseline: float | None, final: float | None) -> str:

@@ -1,0 +1,509 @@
+"""The population prognostic model (PyMC): latent responsiveness and tolerability, fit to published aggregates.
+
+This is the only module that imports PyMC. It is used offline, by ``futility fit`` and
+``scripts/build_posterior.py``; the per-patient path reads the stored draws with
+:mod:`futility.posterior` and never imports this module. The mathematics is written out in
+``docs/model.md``; in short, for patient *i* and a trial of option kind *k* after *f* adequate failures::
+
+    eta        = alpha_k + x_i . beta - lam * f + u_i          u_i ~ Normal(0, sigma_u)
+    P(remission)          = logistic(eta)
+    P(response or better) = logistic(eta + kappa)              kappa > 0 (ordinal cutpoint gap)
+    P(significant burden) = logistic(delta_k + v_i)            v_i ~ Normal(0, sigma_v)
+
+Cohort results enter as binomial counts. A cohort that entered after failing earlier steps (STAR*D
+level k, ECT after medication failure, esketamine trials in TRD) has its rate computed conditional on
+having failed those steps, integrating u with Gauss-Hermite quadrature. Published odds ratios enter as
+normal pseudo-observations on option contrasts; patient-factor effects as priors. An optional site
+registry of patient-level trials updates the same parameters (exact marginal likelihood per patient,
+identical histories aggregated into counts).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from futility.errors import PosteriorError, UserError
+from futility.evidence import Effect, Outcome, evidence_hash, load_effects, load_outcomes
+
+__all__ = [
+    "EPISODE_MONTHS_CAP",
+    "FACTORS",
+    "GATE",
+    "MODEL_VERSION",
+    "OPTION_KINDS",
+    "Registry",
+    "build_model",
+    "convergence_diagnostics",
+    "fit",
+    "read_registry",
+    "save_posterior",
+]
+
+#: Bump when the parameterisation changes; stored posteriors with another version are refused.
+MODEL_VERSION = "trd-latent-ordinal-1"
+
+#: Option kinds with at least one cited outcome row in the evidence base: the candidate next options.
+OPTION_KINDS: tuple[str, ...] = (
+    "ssri",
+    "snri",
+    "ndri",
+    "nassa",
+    "tca",
+    "maoi",
+    "lithium_augmentation",
+    "thyroid_augmentation",
+    "antipsychotic_augmentation",
+    "ect",
+    "esketamine",
+    "ketamine",
+)
+
+#: Patient factors (x_i). ``episode_months`` enters per month up to :data:`EPISODE_MONTHS_CAP`.
+FACTORS: tuple[str, ...] = ("severe", "psychotic_features", "comorbid_anxiety", "episode_months")
+
+#: The GSRD per-month odds ratio (Kautzky 2019) is applied up to 5 years: a modelling choice that
+#: avoids extrapolating a per-month effect far beyond typical study episodes.
+EPISODE_MONTHS_CAP = 60.0
+
+#: Convergence gate: a posterior failing any of these is refused.
+GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
+
+#: Gauss-Hermite nodes for integrating the latent variables in the fit.
+QUADRATURE_NODES = 24
+
+_MAX_HISTORY = 3
+
+
+def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights for E[g(Z)], Z ~ Normal(0, 1)."""
+    z, w = np.polynomial.hermite_e.hermegauss(n)
+    return z, w / math.sqrt(2 * math.pi)
+
+
+def _mixture_vector(mixture: dict[str, float]) -> np.ndarray:
+    vec = np.zeros(len(OPTION_KINDS))
+    for kind, weight in mixture.items():
+        if kind not in OPTION_KINDS:
+            raise ValueError(f"evidence names unknown option kind {kind!r}")
+        vec[OPTION_KINDS.index(kind)] = weight
+    return vec
+
+
+@dataclass(frozen=True)
+class AggregateData:
+    """Evidence rows as arrays for the likelihood."""
+
+    option: np.ndarray  # (R, K) mixture weights
+    history: np.ndarray  # (R, J, K) mixture weights of failed steps
+    history_mask: np.ndarray  # (R, J) 1 where a step exists
+    failures: np.ndarray  # (R,) number of failed steps
+    is_response: np.ndarray  # (R,) 1 for response rows
+    n: np.ndarray
+    events: np.ndarray
+    burden_option: np.ndarray  # (B, K)
+    burden_n: np.ndarray
+    burden_events: np.ndarray
+
+
+def aggregate_data(outcomes: tuple[Outcome, ...]) -> AggregateData:
+    """Arrays for every ``use == "fit"`` row of the evidence base."""
+    eff = [o for o in outcomes if o.use == "fit" and o.outcome in ("remission", "response")]
+    bur = [o for o in outcomes if o.use == "fit" and o.outcome == "burden"]
+    k = len(OPTION_KINDS)
+    option = np.array([_mixture_vector(o.option) for o in eff])
+    history = np.zeros((len(eff), _MAX_HISTORY, k))
+    mask = np.zeros((len(eff), _MAX_HISTORY))
+    for r, o in enumerate(eff):
+        if len(o.history) > _MAX_HISTORY:
+            raise ValueError(f"{o.id}: at most {_MAX_HISTORY} history steps are supported")
+        for j, step in enumerate(o.history):
+            history[r, j] = _mixture_vector(step)
+            mask[r, j] = 1.0
+    return AggregateData(
+        option=option,
+        history=history,
+        history_mask=mask,
+        failures=np.array([o.prior_failures for o in eff], dtype=float),
+        is_response=np.array([o.outcome == "response" for o in eff], dtype=float),
+        n=np.array([o.n for o in eff], dtype=int),
+        events=np.array([o.events for o in eff], dtype=int),
+        burden_option=np.array([_mixture_vector(o.option) for o in bur]),
+        burden_n=np.array([o.n for o in bur], dtype=int),
+        burden_events=np.array([o.events for o in bur], dtype=int),
+    )
+
+
+# --------------------------------------------------------------------------------------------- registry
+REGISTRY_COLUMNS = (
+    "patient_id",
+    "order",
+    "option",
+    "adequate",
+    "outcome",
+    "significant_burden",
+    "severe",
+    "psychotic_features",
+    "comorbid_anxiety",
+    "episode_months",
+)
+_OUTCOME_CODE = {"non_response": 0, "partial_response": 0, "response": 1, "remission": 2}
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Patient-level trials, collapsed into unique histories with counts (sufficient statistics).
+
+    Arrays are (P, T): ``kind`` indexes OPTION_KINDS (len(OPTION_KINDS) = a kind outside the model,
+    which takes the population mean effect), ``failures`` counts earlier adequate non-remitting
+    trials, ``y`` is 0 (no response), 1 (response without remission), 2 (remission) or -1 (not an
+    adequate trial / unknown), ``burden`` is 0/1 or -1 (not recorded).
+    """
+
+    kind: np.ndarray
+    failures: np.ndarray
+    y: np.ndarray
+    burden: np.ndarray
+    x: np.ndarray  # (P, F)
+    count: np.ndarray  # (P,)
+    n_patients: int
+    n_trials: int
+
+
+def _truthy(text: str) -> bool | None:
+    text = (text or "").strip().lower()
+    if text == "":
+        return None
+    if text in ("1", "true", "yes", "y"):
+        return True
+    if text in ("0", "false", "no", "n"):
+        return False
+    raise ValueError(f"not a yes/no value: {text!r}")
+
+
+def patient_factors(severe: bool, psychotic: bool, anxiety: bool, episode_months: float | None) -> np.ndarray:
+    """x_i in the order of :data:`FACTORS`."""
+    months = min(float(episode_months or 0.0), EPISODE_MONTHS_CAP)
+    return np.array([float(severe), float(psychotic), float(anxiety), months])
+
+
+def read_registry(path: str | Path) -> Registry:
+    """Read a registry CSV (columns in ``REGISTRY_COLUMNS``, documented in docs/model.md).
+
+    Raises :class:`UserError` naming the line and column of the first problem.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"registry file not found: {path}")
+    patients: dict[str, dict] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in REGISTRY_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise UserError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        for line, row in enumerate(reader, start=2):
+            try:
+                pid = row["patient_id"].strip()
+                outcome = row["outcome"].strip() or "unknown"
+                if outcome not in (*_OUTCOME_CODE, "unknown"):
+                    raise ValueError(f"outcome: unknown value {outcome!r}")
+                trial = (
+                    float(row["order"]),
+                    row["option"].strip(),
+                    bool(_truthy(row["adequate"])),
+                    outcome,
+                    _truthy(row["significant_burden"]),
+                )
+                pat = patients.setdefault(
+                    pid,
+                    {
+                        "x": patient_factors(
+                            bool(_truthy(row["severe"])),
+                            bool(_truthy(row["psychotic_features"])),
+                            bool(_truthy(row["comorbid_anxiety"])),
+                            float(row["episode_months"]) if row["episode_months"].strip() else 0.0,
+                        ),
+                        "trials": [],
+                    },
+                )
+                pat["trials"].append(trial)
+            except (ValueError, KeyError) as exc:
+                raise UserError(f"{path.name} line {line}: {exc}") from None
+    if not patients:
+        raise UserError(f"{path.name}: no trials")
+    patterns: dict[tuple, int] = {}
+    n_trials = 0
+    for pat in patients.values():
+        trials = sorted(pat["trials"], key=lambda t: t[0])
+        n_trials += len(trials)
+        seq = []
+        failures = 0
+        for _, option, adequate, outcome, burden in trials:
+            kind = OPTION_KINDS.index(option) if option in OPTION_KINDS else len(OPTION_KINDS)
+            y = _OUTCOME_CODE[outcome] if adequate and outcome != "unknown" else -1
+            b = -1 if burden is None else int(burden)
+            seq.append((kind, failures, y, b))
+            if y in (0, 1):
+                failures += 1
+        key = (tuple(pat["x"]), tuple(seq))
+        patterns[key] = patterns.get(key, 0) + 1
+    t_max = max(len(seq) for _, seq in patterns)
+    p = len(patterns)
+    kind = np.full((p, t_max), len(OPTION_KINDS), dtype=int)
+    fails = np.zeros((p, t_max))
+    y = np.full((p, t_max), -1, dtype=int)
+    burden = np.full((p, t_max), -1, dtype=int)
+    x = np.zeros((p, len(FACTORS)))
+    count = np.zeros(p)
+    for i, ((xs, seq), c) in enumerate(sorted(patterns.items())):
+        x[i] = xs
+        count[i] = c
+        for t, (kd, f, yy, b) in enumerate(seq):
+            kind[i, t], fails[i, t], y[i, t], burden[i, t] = kd, f, yy, b
+    return Registry(kind, fails, y, burden, x, count, len(patients), n_trials)
+
+
+# ------------------------------------------------------------------------------------------------ model
+def _factor_priors(effects: tuple[Effect, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Prior mean and sd of beta (per-trial log odds of remission) from the published ORs for TRD."""
+    mean = np.zeros(len(FACTORS))
+    sd = np.ones(len(FACTORS))
+    for eff in effects:
+        if eff.parameter == "beta" and eff.option in FACTORS:
+            i = FACTORS.index(eff.option)
+            mean[i] = -eff.log_estimate  # a risk factor for resistance lowers remission
+            sd[i] = eff.log_se if eff.log_se is not None else 0.5 * abs(eff.log_estimate)
+    return mean, sd
+
+
+def build_model(
+    outcomes: tuple[Outcome, ...] | None = None,
+    effects: tuple[Effect, ...] | None = None,
+    registry: Registry | None = None,
+    quadrature_nodes: int = QUADRATURE_NODES,
+):
+    """The PyMC model over the evidence base (and a registry, when given)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    outcomes = load_outcomes() if outcomes is None else outcomes
+    effects = load_effects() if effects is None else effects
+    data = aggregate_data(outcomes)
+    z, w = _gauss_hermite(quadrature_nodes)
+    k = len(OPTION_KINDS)
+    beta_mean, beta_sd = _factor_priors(effects)
+    coords = {"option": list(OPTION_KINDS), "factor": list(FACTORS)}
+
+    with pm.Model(coords=coords) as model:
+        # Weakly informative hyperpriors (modelling choices, not clinical figures; docs/model.md).
+        mu_alpha = pm.Normal("mu_alpha", -0.5, 1.5)
+        tau_alpha = pm.HalfNormal("tau_alpha", 1.0)
+        alpha_raw = pm.Normal("alpha_raw", 0.0, 1.0, dims="option")
+        alpha = pm.Deterministic("alpha", mu_alpha + tau_alpha * alpha_raw, dims="option")
+        lam = pm.HalfNormal("lam", 0.5)
+        sigma_u = pm.HalfNormal("sigma_u", 1.5)
+        kappa = pm.HalfNormal("kappa", 1.5)
+        beta = pm.Normal("beta", beta_mean, beta_sd, dims="factor")
+        mu_delta = pm.Normal("mu_delta", -2.0, 1.5)
+        tau_delta = pm.HalfNormal("tau_delta", 1.0)
+        delta_raw = pm.Normal("delta_raw", 0.0, 1.0, dims="option")
+        delta = pm.Deterministic("delta", mu_delta + tau_delta * delta_raw, dims="option")
+        sigma_v = pm.HalfNormal("sigma_v", 1.0)
+
+        u = sigma_u * z  # (G,)
+        v = sigma_v * z
+        # Probability of remission for each history step j (j earlier failures): (J, G, K)
+        steps = np.arange(_MAX_HISTORY)[:, None, None]
+        p_step = pm.math.sigmoid(alpha[None, None, :] - lam * steps + u[None, :, None])
+        fail = 1.0 - (data.history[:, :, None, :] * p_step[None]).sum(-1)  # (R, J, G)
+        fail = pt.where(data.history_mask[:, :, None] > 0, fail, 1.0)
+        surv = pt.prod(fail, axis=1)  # (R, G): P(failed every earlier step | u)
+        eta = (
+            alpha[None, None, :]
+            - lam * data.failures[:, None, None]
+            + kappa * data.is_response[:, None, None]
+            + u[None, :, None]
+        )
+        p_opt = (data.option[:, None, :] * pm.math.sigmoid(eta)).sum(-1)  # (R, G)
+        p_row = (surv * p_opt * w).sum(-1) / (surv * w).sum(-1)
+        pm.Binomial("cohorts", n=data.n, p=pt.clip(p_row, 1e-9, 1 - 1e-9), observed=data.events)
+
+        p_bur = (data.burden_option[:, None, :] * pm.math.sigmoid(delta[None, None, :] + v[None, :, None])).sum(-1)
+        p_bur = (p_bur * w).sum(-1)
+        pm.Binomial("burden_cohorts", n=data.burden_n, p=pt.clip(p_bur, 1e-9, 1 - 1e-9), observed=data.burden_events)
+
+        for eff in effects:
+            if eff.parameter not in ("alpha", "delta") or eff.log_se is None:
+                continue
+            par = alpha if eff.parameter == "alpha" else delta
+            ref = [OPTION_KINDS.index(r) for r in eff.reference]
+            contrast = par[OPTION_KINDS.index(eff.option)] - par[ref].mean()
+            pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
+
+        if registry is not None:
+            _registry_likelihood(registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k)
+    return model
+
+
+def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k) -> None:
+    """Exact per-history marginal likelihood, weighted by the number of patients sharing it."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
+    delta_ext = pt.concatenate([delta, mu_delta[None]])
+    xb = pt.dot(reg.x, beta)  # (P,)
+    eta = alpha_ext[reg.kind] + xb[:, None] - lam * reg.failures  # (P, T)
+    eta = eta[:, :, None] + u[None, None, :]  # (P, T, G)
+    p_rem = pm.math.sigmoid(eta)
+    p_resp = pm.math.sigmoid(eta + kappa)
+    y = reg.y[:, :, None]
+    lik = pt.switch(pt.eq(y, 2), p_rem, pt.switch(pt.eq(y, 1), p_resp - p_rem, pt.switch(pt.eq(y, 0), 1 - p_resp, 1.0)))
+    like_u = (pt.prod(pt.clip(lik, 1e-12, 1.0), axis=1) * w).sum(-1)  # (P,)
+    p_b = pm.math.sigmoid(delta_ext[reg.kind][:, :, None] + v[None, None, :])
+    b = reg.burden[:, :, None]
+    lik_b = pt.switch(pt.eq(b, 1), p_b, pt.switch(pt.eq(b, 0), 1 - p_b, 1.0))
+    like_v = (pt.prod(pt.clip(lik_b, 1e-12, 1.0), axis=1) * w).sum(-1)
+    pm.Potential("registry", (reg.count * (pt.log(like_u) + pt.log(like_v))).sum())
+
+
+# ------------------------------------------------------------------------------------------ fit & save
+SAVED_VARS = ("alpha", "delta", "mu_alpha", "mu_delta", "lam", "sigma_u", "kappa", "beta", "sigma_v", "tau_alpha", "tau_delta")
+
+
+def convergence_diagnostics(idata) -> dict:
+    """max R-hat, min bulk ESS and divergences over the saved parameters."""
+    import arviz as az
+
+    post = idata.posterior[list(SAVED_VARS)]
+    rhat = az.rhat(post)
+    ess = az.ess(post, method="bulk")
+    max_rhat = max(float(np.nanmax(rhat[v].values)) for v in rhat.data_vars)
+    min_ess = min(float(np.nanmin(ess[v].values)) for v in ess.data_vars)
+    div = 0
+    if hasattr(idata, "sample_stats") and "diverging" in idata.sample_stats:
+        div = int(idata.sample_stats["diverging"].values.sum())
+    return {"max_rhat": round(max_rhat, 5), "min_ess_bulk": round(min_ess, 1), "divergences": div}
+
+
+def passes_gate(diagnostics: dict) -> bool:
+    """True when the diagnostics meet :data:`GATE`."""
+    return (
+        diagnostics["max_rhat"] <= GATE["max_rhat"]
+        and diagnostics["min_ess_bulk"] >= GATE["min_ess_bulk"]
+        and diagnostics["divergences"] <= GATE["divergences"]
+    )
+
+
+def fit(
+    registry: Registry | None = None,
+    *,
+    draws: int = 500,
+    tune: int = 1000,
+    chains: int = 4,
+    cores: int | None = None,
+    random_seed: int = 20260101,
+    sampler: str = "nutpie",
+    data_hash: str | None = None,
+    outcomes: tuple[Outcome, ...] | None = None,
+    effects: tuple[Effect, ...] | None = None,
+    target_accept: float = 0.9,
+):
+    """Sample the posterior; returns an InferenceData with diagnostics and provenance in its attrs.
+
+    ``sampler`` is ``"nutpie"`` (default) or ``"pymc"``; nutpie falls back to PyMC's NUTS when it
+    cannot be imported or compiled.
+    """
+    import pymc as pm
+
+    model = build_model(outcomes, effects, registry)
+    started = time.perf_counter()
+    used = sampler
+    idata = None
+    if sampler == "nutpie":
+        try:
+            import nutpie
+
+            compiled = nutpie.compile_pymc_model(model)
+            idata = nutpie.sample(
+                compiled,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores or chains,
+                seed=random_seed,
+                progress_bar=False,
+                target_accept=target_accept,
+            )
+        except ImportError:
+            used = "pymc"
+    if idata is None:
+        used = "pymc"
+        with model:
+            idata = pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores or min(chains, 2),
+                random_seed=random_seed,
+                progressbar=False,
+                target_accept=target_accept,
+                compute_convergence_checks=False,
+            )
+    elapsed = time.perf_counter() - started
+    diagnostics = convergence_diagnostics(idata)
+    attrs = {
+        "model_version": MODEL_VERSION,
+        "data_hash": data_hash or evidence_hash(),
+        "diagnostics": json.dumps(diagnostics, sort_keys=True),
+        "option_kinds": json.dumps(list(OPTION_KINDS)),
+        "factors": json.dumps(list(FACTORS)),
+        "episode_months_cap": EPISODE_MONTHS_CAP,
+        "sampler": used,
+        "random_seed": random_seed,
+        "registry_patients": registry.n_patients if registry else 0,
+        "registry_trials": registry.n_trials if registry else 0,
+    }
+    idata.attrs_futility = attrs  # carried to save_posterior
+    idata.fit_seconds = elapsed
+    return idata
+
+
+def save_posterior(idata, path: str | Path) -> Path:
+    """Write the posterior (saved parameters only) and divergences as a small ArviZ netcdf file.
+
+    Timestamps and library versions are left out so a rebuild with the same seed is byte-stable.
+    """
+    import arviz as az
+    import xarray as xr
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    attrs = dict(getattr(idata, "attrs_futility", {}))
+    post = idata.posterior[list(SAVED_VARS)].astype("float64")
+    post = xr.Dataset({name: post[name] for name in SAVED_VARS})
+    post.attrs = attrs
+    stats = xr.Dataset({"diverging": idata.sample_stats["diverging"].astype("int8")})
+    out = az.InferenceData(posterior=post, sample_stats=stats)
+    for group in out._groups:
+        getattr(out, group).attrs = attrs if group == "posterior" else {}
+    if path.exists():
+        path.unlink()
+    out.to_netcdf(str(path))
+    return path
+
+
+def require_gate(diagnostics: dict) -> None:
+    """Raise :class:`PosteriorError` when the diagnostics fail :data:`GATE`."""
+    if not passes_gate(diagnostics):
+        raise PosteriorError(
+            "posterior failed the convergence gate "
+            f"(max R-hat {diagnostics['max_rhat']} <= {GATE['max_rhat']}, "
+            f"min bulk ESS {diagnostics['min_ess_bulk']} >= {GATE['min_ess_bulk']:g}, "
+            f"divergences {diagnostics['divergences']} == 0 required); refit with more draws"
+        )

@@ -155,7 +155,12 @@ _TCA_CARDIAC = {
     "bundle_branch_block": "bundle-branch block",
 }
 _TCA_SOURCE = "TCA cardiac precautions (baseline ECG; avoid with QTc/PR prolongation, bundle-branch disease, recent MI), evidence pack s10 [S]"
-_ESK_LABEL = "Spravato (esketamine) label: blood pressure rises after dosing; contraindicated where a BP rise is a serious risk (aneurysmal vascular disease, intracerebral haemorrhage) [R]"
+_ESK_LABEL = (
+    "Spravato (esketamine): increased blood pressure is an identified risk (UK healthcare-professional "
+    "risk-minimisation guide, medicines.org.uk [S]); contraindication where a blood-pressure rise is a serious "
+    "risk (aneurysmal vascular disease, arteriovenous malformation, intracerebral haemorrhage) as quoted from "
+    "the label [R]"
+)
 
 
 def contraindications(case) -> list[Contraindication]:

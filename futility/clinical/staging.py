@@ -54,8 +54,8 @@ def thase_rush(trial_assessments: Iterable[TrialAssessment], failure: str = "no_
 # Maudsley Staging Method
 # ---------------------------------------------------------------------------------------------
 
-#: Severity points (Fekadu A et al. J Clin Psychiatry 2009;70:177-184; Fekadu, Donocik & Cleare,
-#: BMC Psychiatry 2018;18:100 Table 3 [V]); severe with psychotic features scores 5.
+#: Severity points (Fekadu, Donocik & Cleare, BMC Psychiatry 2018;18:100 Table 3 [V]; original MSM:
+#: Fekadu A et al., J Clin Psychiatry 2009 [volume/pages not checked]); severe with psychosis scores 5.
 MSM_SEVERITY_POINTS = {"subsyndromal": 1, "mild": 2, "moderate": 3, "severe": 4, "severe_psychotic": 5}
 #: Roles counted as "failed antidepressants" in the MSM (augmentation and ECT are separate items).
 _MSM_ANTIDEPRESSANT_ROLES = ("antidepressant", "rapid_acting")
@@ -142,8 +142,8 @@ def _severity(case, trials: Sequence) -> tuple[int, str]:
 
 
 def maudsley(case, trial_assessments: Iterable[TrialAssessment], failure: str = "no_response") -> MaudsleyStage:
-    """Maudsley Staging Method (Fekadu 2009, J Clin Psychiatry 70:177; standardised in Fekadu, Donocik
-    & Cleare 2018, BMC Psychiatry 18:100 Table 3).
+    """Maudsley Staging Method (Fekadu et al., J Clin Psychiatry 2009; standardised in Fekadu, Donocik &
+    Cleare, BMC Psychiatry 2018;18:100 Table 3 [V] for duration, severity and bands; failure points [S]).
 
     - duration from ``diagnosis.episode_months``;
     - severity from ``diagnosis.severity`` (psychotic features score 5), else the most severe rating of

@@ -22,7 +22,7 @@ from futility.decision import Decision, GateContext, Policy, decide
 from futility.posterior import PosteriorDraws, load_posterior
 from futility.prognosis import Prognosis, prognose
 
-__all__ = ["Assessment", "assess", "gate_context"]
+__all__ = ["Assessment", "assess"]
 
 
 @dataclass(frozen=True)
@@ -83,22 +83,6 @@ class Assessment:
         }
 
 
-def gate_context(
-    trials: list[TrialAssessment],
-    trd: TRDStatus,
-    screening: ScreeningStatus,
-    prognosis: Prognosis,
-) -> GateContext:
-    """What the futility gates need to know: screening, TRD, and which options were tried or excluded."""
-    return GateContext(
-        screening_complete=screening.complete,
-        screening_flags=tuple(screening.flags),
-        meets_trd=trd.meets_criteria,
-        tried_options=frozenset(t.drug_class for t in trials if t.adequate),
-        contraindicated=frozenset(prognosis.contraindicated),
-    )
-
-
 def assess(
     case: Case,
     *,
@@ -122,7 +106,7 @@ def assess(
     screening = screen(case)
     contra = contraindications(case)
     prognosis = prognose(case, trials, contra, posterior)
-    context = gate_context(trials, trd, screening, prognosis)
+    context = GateContext.from_rules(screening, trd, trials, contra)
     decision = decide(prognosis.options, values if values is not None else case.values, context, policy)
     return Assessment(
         case=case,
@@ -166,9 +150,10 @@ def _trial_dict(trial: TrialAssessment) -> dict[str, Any]:
 
 
 def _maudsley_dict(stage: MaudsleyStage) -> dict[str, Any]:
-    data = _plain(stage)
     return {
-        "score": data.pop("score"),
-        "category": data.pop("category"),
-        "components": data,
+        "score": stage.score,
+        "category": stage.category,
+        "components": stage.components(),
+        "failed_treatments": stage.failed_treatments,
+        "severity_basis": stage.severity_basis,
     }

@@ -106,13 +106,16 @@ class GateContext:
     def from_rules(cls, screening: Any, trd: Any, trials: Any, contraindications: Any) -> "GateContext":
         """Build from the rule outputs (``ScreeningStatus``, ``TRDStatus``, ``TrialAssessment`` list and
         ``Contraindication`` list). An option kind counts as tried when at least one trial of it was
-        adequate (dose, duration, adherence)."""
+        adequate (dose, duration, adherence). Only contraindications of severity ``contraindicated``
+        exclude an option; a ``caution`` leaves it open."""
         return cls(
             screening_complete=bool(screening.complete),
             screening_flags=tuple(screening.flags),
             meets_trd=bool(trd.meets_criteria),
             tried_options=frozenset(t.drug_class for t in trials if t.adequate and t.drug_class),
-            contraindicated=frozenset(c.option for c in contraindications),
+            contraindicated=frozenset(
+                c.option for c in contraindications if getattr(c, "severity", "contraindicated") == "contraindicated"
+            ),
         )
 
 

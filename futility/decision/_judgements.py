@@ -26,9 +26,11 @@ class Gate:
     passed: bool
     reason: str
     applies_to: str = "all"  # "all" | "qualitative"
+    items: tuple[str, ...] = ()  # what holds it back: positive screens, untried option kinds
 
     def to_dict(self) -> dict[str, Any]:
-        return {"gate": self.gate, "passed": self.passed, "reason": self.reason, "applies_to": self.applies_to}
+        return {"gate": self.gate, "passed": self.passed, "reason": self.reason, "applies_to": self.applies_to,
+                "items": list(self.items)}
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def check_gates(context: GateContext, utilities: Utilities, policy: Policy) -> l
             "no screening result is positive"
             if not context.screening_flags
             else "screening found something to treat first: " + ", ".join(context.screening_flags),
+            items=context.screening_flags,
         ),
         Gate(
             "not_trd",
@@ -117,6 +120,7 @@ def check_gates(context: GateContext, utilities: Utilities, policy: Policy) -> l
             "every guideline option has been tried adequately or is contraindicated"
             if not untried
             else "guideline options remain untried and not contraindicated: " + ", ".join(untried),
+            items=tuple(untried),
         )
     )
     if policy.require_patient_values:

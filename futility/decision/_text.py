@@ -24,6 +24,14 @@ _GATE_WORDS = {
 }
 
 
+def _gate_words(gate) -> str:
+    words = _GATE_WORDS.get(gate.gate, gate.gate.replace("_", " "))
+    if gate.gate == "guideline_options_untried" and gate.items:
+        names = [short_label(o) for o in gate.items[:3]]
+        words += ", such as " + (" and ".join(names) if len(names) < 3 else f"{names[0]}, {names[1]} and {names[2]}")
+    return words
+
+
 def in_100(p: float) -> str:
     """A probability as a natural frequency: '6 in 100', 'fewer than 1 in 100', '99 in 100'."""
     n = round(100 * p)
@@ -34,10 +42,17 @@ def in_100(p: float) -> str:
     return f"{n} in 100"
 
 
+def about(p: float) -> str:
+    """'about 6 in 100', or 'fewer than 1 in 100' (never 'about fewer than')."""
+    text = in_100(p)
+    return text if text.startswith(("fewer", "more")) else f"about {text}"
+
+
 def _range(lo: float, hi: float) -> str:
     a, b = round(100 * lo), round(100 * hi)
     if a == b:
-        return f"about {in_100(lo)}"
+        text = in_100(lo)
+        return text if text.startswith(("fewer", "more")) else f"close to {text}"
     if a < 1:
         return f"between fewer than 1 and {b} in 100"
     return f"between {a} and {b} in 100"
@@ -60,11 +75,11 @@ def plain_summary(d: "Decision") -> str:
     if focus is not None:
         r = rows[focus]
         out.append(
-            f"With {plain_label(focus)}, about {in_100(r['p_remission_mean'])} people like you get well, with few or no signs of depression left. "
+            f"With {plain_label(focus)}, {about(r['p_remission_mean'])} people like you get well, with few or no signs of depression left. "
             f"The true number could be {_range(r['p_remission_hdi_low'], r['p_remission_hdi_high'])}."
         )
         out.append(
-            f"About {in_100(r['p_burden_mean'])} have side effects that get in the way of daily life "
+            f"{about(r['p_burden_mean']).capitalize()} have side effects that get in the way of daily life "
             f"({_range(r['p_burden_hdi_low'], r['p_burden_hdi_high'])})."
         )
     elif not active:
@@ -76,13 +91,13 @@ def plain_summary(d: "Decision") -> str:
     out.append(_sure(rows[best]["p_best"]))
     if d.utilities.defaults_used():
         out.append("Some of the values we used are typical ones, not yours. Your own values may change this.")
-    held = [g.gate for g in d.gates if not g.passed]
+    held = [g for g in d.gates if not g.passed]
     if d.quantitative_futility.met:
         out.append(f"With {short_label(focus) if focus else 'more treatment'}, very few people like you are likely to get well.")
     if d.qualitative_futility.met:
         out.append("Based on what matters to you, no treatment is likely to do better than care that puts comfort first.")
     if held:
-        reasons = "; ".join(_GATE_WORDS.get(g, g.replace("_", " ")) for g in held)
+        reasons = "; ".join(_gate_words(g) for g in held)
         out.append(f"This page does not say that more treatment is of no use, because {reasons}.")
     elif not (d.quantitative_futility.met or d.qualitative_futility.met):
         out.append("The numbers do not show that more treatment is of no use.")

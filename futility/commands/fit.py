@@ -1,0 +1,62 @@
+"""``futility fit [--registry FILE] [--out FILE]``: build a population posterior from the evidence base.
+
+Binds arguments and calls :mod:`futility.model`; PyMC is imported only when the command runs.
+A posterior failing the convergence gate is refused (exit status 2, one line), never written.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from futility.commands._common import user_errors
+
+__all__ = ["register"]
+
+
+def run_fit(registry: Optional[Path], out: Path, draws: int, tune: int, chains: int, seed: int, sampler: str) -> dict:
+    """Fit, gate and save; returns a summary dict (path, diagnostics, seconds, hashes)."""
+    from futility import model
+    from futility.evidence import evidence_hash
+
+    reg = model.read_registry(registry) if registry is not None else None
+    data_hash = evidence_hash(registry.read_bytes()) if registry is not None else evidence_hash()
+    idata = model.fit(reg, draws=draws, tune=tune, chains=chains, random_seed=seed, sampler=sampler, data_hash=data_hash)
+    diagnostics = model.convergence_diagnostics(idata)
+    model.require_gate(diagnostics)
+    path = model.save_posterior(idata, out)
+    return {
+        "out": str(path),
+        "model_version": model.MODEL_VERSION,
+        "data_hash": data_hash,
+        "diagnostics": diagnostics,
+        "fit_seconds": round(idata.fit_seconds, 1),
+        "sampler": idata.attrs_futility["sampler"],
+        "registry_patients": reg.n_patients if reg else 0,
+        "registry_trials": reg.n_trials if reg else 0,
+    }
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``fit`` to the CLI."""
+
+    @app.command()
+    def fit(
+        registry: Annotated[Optional[Path], typer.Option(help="Site registry CSV of patient-level trials (docs/model.md).")] = None,
+        out: Annotated[Path, typer.Option(help="Where to write the posterior (ArviZ netcdf).")] = Path("posterior.nc"),
+        draws: Annotated[int, typer.Option(help="Draws per chain kept.", min=100)] = 1000,
+        tune: Annotated[int, typer.Option(help="Tuning steps per chain.", min=100)] = 1500,
+        chains: Annotated[int, typer.Option(help="Chains.", min=2)] = 4,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 20260101,
+        sampler: Annotated[str, typer.Option(help="nutpie (default) or pymc.")] = "nutpie",
+    ) -> None:
+        """Fit the population model to the bundled evidence (and a registry) and write the posterior."""
+        if sampler not in ("nutpie", "pymc"):
+            from futility.commands._common import fail
+
+            fail(f"--sampler: must be nutpie or pymc, not {sampler!r}")
+        with user_errors():
+            summary = run_fit(registry, out, draws, tune, chains, seed, sampler)
+        typer.echo(json.dumps(summary, indent=2))

@@ -1,0 +1,188 @@
+"""Load a stored population posterior as plain numpy draws (no PyMC, no ArviZ).
+
+The file is the ArviZ InferenceData netcdf written by ``futility fit`` (or the shipped default,
+``futility/posterior/default.nc``). It is read with h5py directly: importing ArviZ costs seconds and
+the per-patient path needs only the arrays. A posterior is refused, with one line saying why, when the
+file is missing or unreadable, when its model version differs from :data:`MODEL_VERSION`, or when its
+stored diagnostics fail the convergence gate (max R-hat <= 1.01, min bulk ESS >= 400, no divergences).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from futility.errors import PosteriorError
+
+__all__ = ["GATE", "MODEL_VERSION", "PosteriorDraws", "default_posterior_path", "load_posterior"]
+
+#: Must match ``futility.model.MODEL_VERSION`` (kept here so this module never imports the model).
+MODEL_VERSION = "trd-latent-ordinal-1"
+#: Must match ``futility.model.GATE``.
+GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
+
+_SCALARS = ("mu_alpha", "mu_delta", "lam", "sigma_u", "kappa", "sigma_v")
+
+
+@dataclass(frozen=True, eq=False)
+class PosteriorDraws:
+    """Population parameters, one row per posterior draw (chains stacked).
+
+    ``alpha``/``delta`` are (S, K) with columns in ``option_kinds``; ``beta`` is (S, F) with columns in
+    ``factors``; the rest are (S,). See docs/model.md for what each parameter means.
+    """
+
+    alpha: np.ndarray
+    delta: np.ndarray
+    beta: np.ndarray
+    mu_alpha: np.ndarray
+    mu_delta: np.ndarray
+    lam: np.ndarray
+    sigma_u: np.ndarray
+    kappa: np.ndarray
+    sigma_v: np.ndarray
+    option_kinds: tuple[str, ...]
+    factors: tuple[str, ...]
+    episode_months_cap: float
+    version: str
+    file_hash: str
+    data_hash: str
+    diagnostics: dict = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.lam.shape[0])
+
+    def option_index(self, kind: str) -> int | None:
+        """Column of ``kind`` in alpha/delta, or None for a kind outside the model."""
+        try:
+            return self.option_kinds.index(kind)
+        except ValueError:
+            return None
+
+    def model_info(self) -> dict:
+        """The ``model`` part of the JSON contract."""
+        return {
+            "version": self.version,
+            "posterior_file_hash": self.file_hash,
+            "data_hash": self.data_hash,
+            "n_draws": self.n_draws,
+            "diagnostics": dict(self.diagnostics),
+        }
+
+
+def default_posterior_path() -> Path:
+    """The posterior shipped in the package."""
+    return Path(str(resources.files("futility") / "posterior" / "default.nc"))
+
+
+_CACHE: dict[tuple, PosteriorDraws] = {}
+
+
+def _attr(attrs, name: str, default=None):
+    if name not in attrs:
+        return default
+    value = attrs[name]
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, np.ndarray):
+        value = value.item() if value.size == 1 else value.tolist()
+    if isinstance(value, np.generic):
+        value = value.item()
+    return value
+
+
+def _stack(group, name: str) -> np.ndarray:
+    arr = np.asarray(group[name][()], dtype=float)
+    return arr.reshape((arr.shape[0] * arr.shape[1],) + arr.shape[2:])
+
+
+def load_posterior(path: str | os.PathLike | None = None) -> PosteriorDraws:
+    """Read, check and cache a stored posterior; raise :class:`PosteriorError` when it cannot be used."""
+    path = Path(path) if path is not None else default_posterior_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise PosteriorError(f"posterior file not found: {path} (run 'futility fit' or reinstall)") from None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    draws = _read(path)
+    _CACHE.clear()
+    _CACHE[key] = draws
+    return draws
+
+
+def _read(path: Path) -> PosteriorDraws:
+    blob = path.read_bytes()
+    file_hash = hashlib.sha256(blob).hexdigest()
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as fh:
+            if "posterior" not in fh:
+                raise PosteriorError(f"posterior file {path} has no posterior group (not a futility posterior)")
+            group = fh["posterior"]
+            attrs = group.attrs
+            version = _attr(attrs, "model_version", "unknown")
+            if version != MODEL_VERSION:
+                raise PosteriorError(
+                    f"posterior file {path} was built by model version {version}, this program needs "
+                    f"{MODEL_VERSION}; run 'futility fit' to rebuild it"
+                )
+            diagnostics = json.loads(_attr(attrs, "diagnostics", "{}"))
+            arrays = {name: _stack(group, name) for name in ("alpha", "delta", "beta", *_SCALARS)}
+            divergences = None
+            if "sample_stats" in fh and "diverging" in fh["sample_stats"]:
+                divergences = int(np.asarray(fh["sample_stats"]["diverging"][()]).sum())
+            option_kinds = tuple(json.loads(_attr(attrs, "option_kinds", "[]")))
+            factors = tuple(json.loads(_attr(attrs, "factors", "[]")))
+            cap = float(_attr(attrs, "episode_months_cap", 60.0))
+            data_hash = str(_attr(attrs, "data_hash", ""))
+    except PosteriorError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise PosteriorError(f"posterior file {path} cannot be read ({type(exc).__name__}: {exc})") from None
+    if divergences is not None:
+        diagnostics["divergences"] = max(divergences, int(diagnostics.get("divergences", 0)))
+    _check_gate(path, diagnostics)
+    if arrays["alpha"].shape[1] != len(option_kinds) or arrays["beta"].shape[1] != len(factors):
+        raise PosteriorError(f"posterior file {path} is inconsistent (option or factor columns do not match)")
+    return PosteriorDraws(
+        **arrays,
+        option_kinds=option_kinds,
+        factors=factors,
+        episode_months_cap=cap,
+        version=version,
+        file_hash=file_hash,
+        data_hash=data_hash,
+        diagnostics=diagnostics,
+        path=str(path),
+    )
+
+
+def _check_gate(path: Path, diagnostics: dict) -> None:
+    try:
+        rhat = float(diagnostics["max_rhat"])
+        ess = float(diagnostics["min_ess_bulk"])
+        div = int(diagnostics["divergences"])
+    except (KeyError, TypeError, ValueError):
+        raise PosteriorError(f"posterior file {path} carries no convergence diagnostics; refit it") from None
+    problems = []
+    if not rhat <= GATE["max_rhat"]:
+        problems.append(f"max R-hat {rhat:g} > {GATE['max_rhat']}")
+    if not ess >= GATE["min_ess_bulk"]:
+        problems.append(f"min bulk ESS {ess:g} < {GATE['min_ess_bulk']:g}")
+    if div > GATE["divergences"]:
+        problems.append(f"{div} divergent transitions")
+    if problems:
+        raise PosteriorError(
+            f"posterior file {path} failed the convergence gate ({'; '.join(problems)}); refit with more draws"
+        )

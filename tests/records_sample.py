@@ -74,10 +74,12 @@ def sample_assessment(case_id: str = "demo-001", *, shift: float = 0.0) -> dict[
             ],
             "decision": {
                 "options": [
-                    {"option": o, "expected_utility": _iv(v, v - 0.08, v + 0.07) if o != "palliative_focus"
-                     else _iv(v, v, v), "p_best": p_best[o]}
-                    for o, v in eu.items()
+                    {"option": o, "label": o.replace("_", " "), "active": o != "palliative_focus",
+                     "expected_utility": _iv(v, v - 0.08, v + 0.07) if o != "palliative_focus" else _iv(v, v, v),
+                     "p_best": p_best[o], "rank": rank}
+                    for rank, (o, v) in enumerate(sorted(eu.items(), key=lambda kv: -kv[1]), start=1)
                 ],
+                "warnings": [],
                 "quantitative_futility": {
                     "threshold": 0.01, "certainty": 0.95, "probability": 0.002, "met": False,
                     "met_before_gates": False, "option": "tca", "held_back_by": [],

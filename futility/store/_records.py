@@ -117,8 +117,8 @@ class _Prognosis(_Open):
 
 class _DecisionOption(_Open):
     option: str
-    expected_utility: dict[str, float]
-    p_best: float = _Prob
+    expected_utility: dict[str, float | None]
+    p_best: float | None = _Prob
 
 
 class _Decision(_Open):
@@ -199,10 +199,13 @@ class AssessmentRecord:
     @property
     def best_option(self) -> str | None:
         """The option with the highest mean expected utility (palliative-focused care included)."""
-        options = self.assessment.get("decision", {}).get("options") or []
+        decision = self.assessment.get("decision", {})
+        if decision.get("preferred"):
+            return decision["preferred"]
+        options = [o for o in decision.get("options") or [] if o["expected_utility"].get("mean") is not None]
         if not options:
             return None
-        return max(options, key=lambda o: o["expected_utility"].get("mean", float("-inf")))["option"]
+        return max(options, key=lambda o: o["expected_utility"]["mean"])["option"]
 
     @property
     def quantitative_futility_met(self) -> bool | None:

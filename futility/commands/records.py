@@ -1,0 +1,225 @@
+"""``futility report``, ``futility cases list|show|history|compare|audit`` and ``futility review``.
+
+Bind arguments, call :mod:`futility.store` and :mod:`futility.report`, print. Store and report errors
+are :class:`~futility.errors.UserError` and come out as one line with exit status 2.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from futility.commands._common import user_errors
+from futility.errors import StoreError
+
+__all__ = ["register"]
+
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Case store URL or SQLite file (default: FUTILITY_DB or the user data file).")]
+AuthorOption = Annotated[Optional[str], typer.Option("--author", help="Who is acting (default: FUTILITY_AUTHOR or the OS user).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _store(db: Optional[str]):
+    from futility.store import CaseStore
+
+    return CaseStore(db)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    text = [[("–" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in text)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in text]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _is_case_file(target: str) -> bool:
+    path = Path(target)
+    return path.suffix.lower() in {".yaml", ".yml", ".json"} or (path.is_file() and not target.isdigit())
+
+
+def _report(target: str, out: Path, db: Optional[str], save: bool, author: Optional[str], identifiable: bool,
+            posterior: Optional[Path]) -> str:
+    from futility.report import check_out_path, write_report
+    from futility.store import resolve_author
+
+    check_out_path(out)
+    if _is_case_file(target):
+        from futility.assessment import assess
+        from futility.case import load_case
+
+        case = load_case(target)
+        assessment = assess(case, posterior_path=posterior).to_dict()
+        record, reviews = None, []
+        if save:
+            store = _store(db)
+            record = store.save_assessment(case, assessment, resolve_author(author))
+        write_report(out, assessment, case.model_dump(mode="json"), record=record, reviews=reviews,
+                     identifiable=identifiable)
+        if record is not None:
+            store.log_event("render_report", resolve_author(author), case_id=record.case_id, object_type="assessment",
+                            object_id=record.id, details={"file": out.name, "identifiable": identifiable})
+        return f"wrote {out}" + (f" (assessment {record.id} saved)" if record else "")
+    if not target.isdigit():
+        raise StoreError(f"'{target}' is neither a case file (.yaml/.json) nor an assessment id (a number)")
+    store = _store(db)
+    record = store.get_assessment(int(target))
+    reviews = store.reviews(record.id)
+    write_report(out, record.assessment, record.case, record=record, reviews=reviews, identifiable=identifiable)
+    store.log_event("render_report", resolve_author(author), case_id=record.case_id, object_type="assessment",
+                    object_id=record.id, details={"file": out.name, "identifiable": identifiable})
+    return f"wrote {out} (assessment {record.id} of case {record.case_id})"
+
+
+def _show(record, reviews) -> str:
+    a = record.assessment
+    row = record.summary_row()
+    decision = a.get("decision", {})
+    lines = [
+        f"Assessment {record.id} of case {record.case_id}",
+        f"  saved {record.created_at} by {record.author}; futility {record.package_version}; "
+        f"model {record.model_version} ({record.posterior_hash[:12] or 'no posterior hash'})",
+        f"  content hash {record.content_hash}",
+        f"  trials {row['trials']}; Thase-Rush {row['thase_rush']}; Maudsley {row['maudsley']}; "
+        f"TRD {'yes' if a.get('trd', {}).get('meets_criteria') else 'no'}",
+        f"  highest expected utility: {row['best_option'] or '–'}",
+        f"  quantitative futility met: {decision.get('quantitative_futility', {}).get('met')}; "
+        f"qualitative futility met: {decision.get('qualitative_futility', {}).get('met')}",
+    ]
+    if decision.get("summary"):
+        lines.append(f"  {decision['summary']}")
+    lines.append("Reviews:")
+    for r in reviews:
+        lines.append(f"  {r.review_date}  {r.reviewer}: {r.decision}" + (f" - {r.comment}" if r.comment else ""))
+    if not reviews:
+        lines.append("  (none)")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report``, ``cases`` and ``review`` to the CLI."""
+
+    @app.command()
+    def report(
+        target: Annotated[str, typer.Argument(help="A case file (YAML/JSON) to assess, or a stored assessment id.", show_default=False)],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .html (self-contained) or .pdf.")],
+        db: DbOption = None,
+        save: Annotated[bool, typer.Option("--save", help="With a case file: store the assessment first.")] = False,
+        author: AuthorOption = None,
+        identifiable: Annotated[bool, typer.Option("--identifiable", help="Show exact age, dates and committee comments (default: pseudonymous).")] = False,
+        posterior: Annotated[Optional[Path], typer.Option(help="Posterior file to use instead of the shipped one (case files only).")] = None,
+    ) -> None:
+        """Write the ethics-committee report (HTML or PDF) for a case file or a stored assessment."""
+        with user_errors():
+            typer.echo(_report(target, out, db, save, author, identifiable, posterior))
+
+    cases = typer.Typer(help="Browse the case store: cases, their assessments, changes and the audit log.",
+                        no_args_is_help=True)
+    app.add_typer(cases, name="cases")
+
+    @cases.command("list")
+    def cases_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+        """Every case in the store, most recently assessed first."""
+        from dataclasses import asdict
+
+        with user_errors():
+            rows = [asdict(s) for s in _store(db).list_cases()]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        typer.echo(_table(rows, ["case_id", "assessments", "last_assessment_id", "last_at", "last_author", "reviews",
+                                 "last_review_decision"]))
+
+    @cases.command("show")
+    def cases_show(
+        target: Annotated[str, typer.Argument(help="An assessment id, or a case id (shows its latest assessment).", show_default=False)],
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """One stored assessment with its reviews (checked against its hash)."""
+        from dataclasses import asdict
+
+        with user_errors():
+            store = _store(db)
+            record = store.get_assessment(int(target)) if target.isdigit() else store.latest(target)
+            reviews = store.reviews(record.id)
+        if as_json:
+            typer.echo(json.dumps({**asdict(record), "reviews": [asdict(r) for r in reviews]}, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(_show(record, reviews))
+
+    @cases.command("history")
+    def cases_history(
+        case_id: Annotated[str, typer.Argument(help="The pseudonymous case id.", show_default=False)],
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Every assessment of one case, oldest first."""
+        with user_errors():
+            rows = [r.summary_row() for r in _store(db).history(case_id)]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        typer.echo(_table(rows, ["id", "created_at", "author", "model_version", "trials", "thase_rush", "maudsley",
+                                 "best_option", "quantitative_futility"]))
+
+    @cases.command("compare")
+    def cases_compare(
+        first: Annotated[int, typer.Argument(help="Earlier assessment id.", show_default=False)],
+        second: Annotated[int, typer.Argument(help="Later assessment id.", show_default=False)],
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """What changed between two assessments: case, trials, staging, probabilities, decision, model."""
+        from dataclasses import asdict
+
+        with user_errors():
+            comparison = _store(db).compare(first, second)
+        rows = [asdict(c) for c in comparison.changes]
+        if as_json:
+            typer.echo(json.dumps({"a": first, "b": second, "changes": rows}, indent=2, ensure_ascii=False))
+            return
+        typer.echo(f"Assessment {first} -> {second}: {len(rows)} change(s)")
+        typer.echo(_table(rows, ["section", "item", "before", "after"]))
+
+    @cases.command("audit")
+    def cases_audit(
+        case_id: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
+        limit: Annotated[Optional[int], typer.Option(help="Only the most recent N lines.", min=1)] = None,
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """The audit log (who did what, when) and an integrity check of the whole store."""
+        from dataclasses import asdict
+
+        with user_errors():
+            store = _store(db)
+            entries = store.audit_log(case_id=case_id, limit=limit)
+            problems = store.verify()
+        if as_json:
+            typer.echo(json.dumps({"entries": [asdict(e) for e in entries], "problems": problems}, indent=2))
+        else:
+            typer.echo(_table([asdict(e) for e in entries], ["id", "at", "actor", "action", "case_id", "object_type", "object_id"]))
+            typer.echo("integrity: " + ("intact" if not problems else "; ".join(problems)))
+        if problems:
+            raise typer.Exit(code=1)
+
+    @app.command()
+    def review(
+        assessment_id: Annotated[int, typer.Argument(help="The stored assessment the committee reviewed.", show_default=False)],
+        decision: Annotated[str, typer.Option("--decision", help="endorse | endorse_with_conditions | request_more_information | do_not_endorse")],
+        comment: Annotated[str, typer.Option("--comment", help="The committee's reasoning or conditions.")] = "",
+        reviewer: Annotated[Optional[str], typer.Option("--reviewer", "--author", help="Reviewer or committee (default: FUTILITY_AUTHOR or the OS user).")] = None,
+        date: Annotated[Optional[str], typer.Option("--date", help="Date of the committee's decision, YYYY-MM-DD (default: today).")] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Record a committee review of a stored assessment (reviews are never edited; add a new one)."""
+        from futility.store import resolve_author
+
+        with user_errors():
+            saved = _store(db).add_review(assessment_id, resolve_author(reviewer), decision, comment, date)
+        typer.echo(f"review {saved.id} recorded: assessment {saved.assessment_id}, {saved.decision}, by {saved.reviewer}")

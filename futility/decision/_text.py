@@ -126,7 +126,7 @@ def technical_summary(d: "Decision") -> str:
         f"{p.hdi_prob:.0%} highest-density intervals (HDI). Preferred by posterior mean EU: {d.preferred}.",
         "Utilities: "
         + "; ".join(
-            f"{n} {u.value:.2f} [{u.source}{': ' + u.citation.split(':')[0] if u.source == 'default' else ''}]"
+            f"{n} {u.value:.2f} [{u.source}{': ' + u.short_citation if u.source == 'default' else ''}]"
             for n, u in ((n, getattr(d.utilities, n)) for n in ("remission", "response", "no_response", "significant_burden", "palliative_focus"))
         )
         + ".",

@@ -33,9 +33,10 @@ class Utility:
     value: float
     source: str  # "patient" | "default"
     citation: str
+    short_citation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "source": self.source, "citation": self.citation}
+        return {"value": self.value, "source": self.source, "citation": self.citation, "short_citation": self.short_citation}
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Utilities:
         """A copy with one value changed (keeps its source and citation): for sensitivity analyses."""
         old = getattr(self, name)
         fields = {n: getattr(self, n) for n in NAMES}
-        fields[name] = Utility(name, float(value), old.source, old.citation)
+        fields[name] = Utility(name, float(value), old.source, old.citation, old.short_citation)
         return Utilities(**fields)
 
     @property
@@ -80,7 +81,7 @@ def default_table() -> dict[str, dict[str, str]]:
 def _default(name: str, value: float | None = None) -> Utility:
     row = default_table()[name]
     text = f"{row['citation']} {row['tag']}; {row['note']}"
-    return Utility(name, float(row["value"]) if value is None else value, "default", text)
+    return Utility(name, float(row["value"]) if value is None else value, "default", text, row["short_citation"])
 
 
 def resolve_utilities(values: Any | None) -> Utilities:
@@ -94,12 +95,12 @@ def resolve_utilities(values: Any | None) -> Utilities:
     out: dict[str, Utility] = {}
     for name in ("remission", "response", "no_response", "significant_burden"):
         if given[name] is not None:
-            out[name] = Utility(name, float(given[name]), "patient", "the patient's own value")
+            out[name] = Utility(name, float(given[name]), "patient", "the patient's own value", "patient")
         else:
             out[name] = _default(name)
     if given["palliative_focus"] is not None:
         out["palliative_focus"] = Utility(
-            "palliative_focus", float(given["palliative_focus"]), "patient", "the patient's own value"
+            "palliative_focus", float(given["palliative_focus"]), "patient", "the patient's own value", "patient"
         )
     else:
         out["palliative_focus"] = _default("palliative_focus", out["no_response"].value)

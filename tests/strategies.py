@@ -227,3 +227,23 @@ def gate_contexts(draw):
         tried_options=frozenset(draw(st.lists(st.sampled_from(DECISION_OPTION_KINDS), max_size=12, unique=True))),
         contraindicated=frozenset(draw(st.lists(st.sampled_from(DECISION_OPTION_KINDS), max_size=4, unique=True))),
     )
+
+
+# --- case store and report (issue 6) -------------------------------------------------------------
+
+#: JSON-like values: what an assessment dict may contain (finite numbers only).
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=25,
+)
+
+
+@st.composite
+def outcome_probabilities(draw, max_groups: int = 4):
+    """Probabilities of disjoint outcomes that sum to at most 1 (for icon arrays)."""
+    raw = draw(st.lists(st.floats(0, 1), min_size=1, max_size=max_groups))
+    scale = draw(st.floats(0, 1))
+    total = sum(raw)
+    return [scale * p / total if total > 0 else 0.0 for p in raw]

@@ -128,6 +128,8 @@ class CaseStore:
         try:
             self.engine = make_engine(self.url)
             self.display_url = self.engine.url.render_as_string(hide_password=True)
+        except OSError as exc:
+            raise StoreError(f"case store {self.url}: cannot create its folder ({exc.strerror or exc})") from None
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise StoreError(f"case store {self.url}: {str(exc).splitlines()[0]}") from None
         self._open()

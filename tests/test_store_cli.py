@@ -1,0 +1,110 @@
+"""CLI over the case store: cases list|show|history|compare|audit, review, report; user errors exit 2 in one line."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from futility.cli import app
+from futility.store import CaseStore
+from records_sample import demo_case, sample_assessment, variant_case
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with CaseStore(url) as store:
+        store.save_assessment(demo_case(), sample_assessment(), author="dr_a")
+        store.save_assessment(demo_case(), sample_assessment(shift=0.03), author="dr_b")
+        store.save_assessment(variant_case(demo_case(), id="case-77"), sample_assessment("case-77"), author="dr_c")
+    monkeypatch.setenv("FUTILITY_DB", url)
+    monkeypatch.setenv("FUTILITY_AUTHOR", "cli_user")
+    return url
+
+
+def _run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_cases_list_shows_every_case(db):
+    """`cases list --json` gives one row per case with its number of assessments."""
+    result = _run("cases", "list", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {r["case_id"]: r for r in json.loads(result.stdout)}
+    assert rows["demo-001"]["assessments"] == 2 and rows["case-77"]["assessments"] == 1
+
+
+def test_cases_history_and_show(db):
+    """`cases history` lists a case's assessments in order; `cases show CASE` shows the latest."""
+    history = _run("cases", "history", "demo-001", "--json")
+    assert [r["author"] for r in json.loads(history.stdout)] == ["dr_a", "dr_b"]
+    shown = _run("cases", "show", "demo-001")
+    assert shown.exit_code == 0 and "Assessment 2 of case demo-001" in shown.stdout
+    as_json = json.loads(_run("cases", "show", "1", "--json").stdout)
+    assert as_json["id"] == 1 and as_json["case"]["id"] == "demo-001" and as_json["reviews"] == []
+
+
+def test_cases_compare_lists_changed_probabilities(db):
+    """`cases compare 1 2` names the remission chance that moved."""
+    result = _run("cases", "compare", "1", "2", "--json")
+    changes = json.loads(result.stdout)["changes"]
+    ect = next(c for c in changes if c["item"] == "[ect].p_remission.mean")
+    assert ect["after"] > ect["before"]
+
+
+def test_review_is_recorded_and_audited(db):
+    """`review` stores the committee's decision with the reviewer, and the audit log shows it."""
+    result = _run("review", "2", "--decision", "request_more_information", "--comment", "sleep study first",
+                  "--reviewer", "Ethics committee", "--date", "2026-03-01")
+    assert result.exit_code == 0, result.output
+    shown = _run("cases", "show", "2")
+    assert "2026-03-01  Ethics committee: request_more_information - sleep study first" in shown.stdout
+    audit = json.loads(_run("cases", "audit", "--json").stdout)
+    assert audit["problems"] == []
+    assert audit["entries"][-1]["actor"] == "Ethics committee" and audit["entries"][-1]["action"] == "add_review"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("review", "1", "--decision", "approve"), "decision: 'approve' is not one of"),
+        (("review", "42", "--decision", "endorse"), "no assessment 42"),
+        (("review", "1", "--decision", "endorse", "--date", "2999-01-01"), "in the future"),
+        (("cases", "history", "nobody"), "no case 'nobody'"),
+        (("cases", "show", "99"), "no assessment 99"),
+        (("report", "99", "--out", "x.html"), "no assessment 99"),
+        (("report", "1", "--out", "x.docx"), "must end in .html or .pdf"),
+        (("report", "not-a-thing", "--out", "x.html"), "neither a case file"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(db, args, message):
+    """Bad ids, words, dates or output names exit with status 2 and one error line, no traceback."""
+    result = _run(*args)
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_report_of_a_stored_assessment_is_written_and_logged(db, tmp_path):
+    """`report ID --out f.html` writes the stored assessment's report and records who exported it."""
+    out = tmp_path / "r.html"
+    result = _run("report", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "demo-001" in html and "futility report 1 --out" in html
+    with CaseStore(db) as store:
+        last = store.audit_log(limit=1)[0]
+    assert (last.action, last.actor, last.object_id) == ("render_report", "cli_user", 1)
+
+
+def test_unreachable_store_is_one_line(tmp_path, monkeypatch):
+    """A store path that cannot be created gives one error line and exit 2."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("FUTILITY_DB", f"sqlite:///{blocker}/sub/db.sqlite")
+    result = _run("cases", "list")
+    assert result.exit_code == 2 and result.stderr.startswith("error: case store")

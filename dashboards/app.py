@@ -38,19 +38,43 @@ class DashboardApp(Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         s = self.session
-        self.consultation = ConsultationView(session=s)
-        self.committee = CommitteeView(session=s)
-        self.case_input = CaseInputView(session=s)
+        self._views: dict[str, Viewer] = {}
         self.header = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["fu-header"], stylesheets=STYLESHEETS)
         s.param.watch(self._on_case, ["case", "source_name"])
         self._on_case()
-        self.tabs = pn.Tabs(
-            (VIEWS[0], self.consultation), (VIEWS[1], self.committee), (VIEWS[2], self.case_input),
-            dynamic=True, sizing_mode="stretch_width",
-        )
+        # Only the view on screen is built; the others are built the first time they are opened.
+        self._slots = {name: pn.Column(sizing_mode="stretch_width") for name in VIEWS}
+        self.tabs = pn.Tabs(*self._slots.items(), dynamic=True, sizing_mode="stretch_width")
         self.tabs.param.watch(lambda e: setattr(self, "active", VIEWS[e.new]), "active")
-        self.param.watch(lambda e: setattr(self.tabs, "active", VIEWS.index(e.new)), "active")
         self._layout = pn.Column(self.header, self.tabs, sizing_mode="stretch_width", css_classes=["fu-app"])
+        self._show()
+
+    @param.depends("active", watch=True)
+    def _show(self) -> None:
+        self.view(self.active)
+        index = VIEWS.index(self.active)
+        if self.tabs.active != index:
+            self.tabs.active = index
+
+    def view(self, name: str) -> Viewer:
+        """The view called ``name`` (one of :data:`VIEWS`), built on first use."""
+        if name not in self._views:
+            factory = {VIEWS[0]: ConsultationView, VIEWS[1]: CommitteeView, VIEWS[2]: CaseInputView}[name]
+            self._views[name] = factory(session=self.session)
+            self._slots[name].objects = [self._views[name]]
+        return self._views[name]
+
+    @property
+    def consultation(self) -> ConsultationView:
+        return self.view(VIEWS[0])  # type: ignore[return-value]
+
+    @property
+    def committee(self) -> CommitteeView:
+        return self.view(VIEWS[1])  # type: ignore[return-value]
+
+    @property
+    def case_input(self) -> CaseInputView:
+        return self.view(VIEWS[2])  # type: ignore[return-value]
 
     def _on_case(self, *_events: Any) -> None:
         case = self.session.case

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import panel as pn
 import param
+import yaml
 from panel.viewable import Viewer
 
 from dashboards.palette import STYLESHEETS
@@ -25,12 +26,27 @@ _INT_COLUMNS = {"augments", "sessions"}
 _TRIAL_PATH = re.compile(r"^trials\[(\d+)\]\.?(.*)$")
 
 
-def trials_frame(case_trials: list[dict[str, Any]]) -> pd.DataFrame:
-    """The trials as an editable table (one row per trial, oldest first)."""
-    rows = [{c: t.get(c) for c in TRIAL_COLUMNS} for t in case_trials]
-    frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS).astype(object)
+def trials_frame(case_trials: list[Any]) -> pd.DataFrame:
+    """The trials as an editable table (one row per trial, oldest first; empty cells for missing fields)."""
+    rows = [{c: (t.get(c) if isinstance(t, dict) else None) for c in TRIAL_COLUMNS} for t in case_trials]
+    rows = [{c: ("" if v is None else v) for c, v in row.items()} for row in rows]
+    frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS, dtype=object)
     frame["check"] = ""
     return frame
+
+
+def _cell(column: str, value: Any) -> Any:
+    """A table cell as the case file would hold it: numbers typed as text become numbers."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        value = number
+    if column in _INT_COLUMNS and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def frame_trials(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -42,9 +58,7 @@ def frame_trials(frame: pd.DataFrame) -> list[dict[str, Any]]:
             value = record.get(column)
             if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
                 continue
-            if column in _INT_COLUMNS and isinstance(value, float) and value.is_integer():
-                value = int(value)
-            trial[column] = value
+            trial[column] = value if column in {"agent", "scale", "burden"} else _cell(column, value)
         if trial:
             trials.append(trial)
     return trials
@@ -81,7 +95,8 @@ class CaseInputView(Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         s = self.session
-        self.upload = pn.widgets.FileInput(accept=".yaml,.yml,.json", multiple=False, name="Case file")
+        self._shown_text = ""
+        self.upload = pn.widgets.FileInput(accept=".yaml,.yml,.json", multiple=False, label="Case file")
         self.upload.param.watch(self._on_upload, "value")
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(columns=[*TRIAL_COLUMNS, "check"]),
@@ -91,12 +106,12 @@ class CaseInputView(Viewer):
             layout="fit_data_stretch",
             height=220,
         )
-        self.add_row = pn.widgets.Button(name="Add a trial", button_type="light")
+        self.add_row = pn.widgets.Button(label="Add a trial", color="light")
         self.add_row.on_click(self._add_row)
-        self.apply_table = pn.widgets.Button(name="Check and use these trials", button_type="primary")
+        self.apply_table = pn.widgets.Button(label="Check and use these trials", color="primary")
         self.apply_table.on_click(self._apply_table)
-        self.text = pn.widgets.TextAreaInput(name="The whole case as YAML", height=320, sizing_mode="stretch_width")
-        self.apply_text = pn.widgets.Button(name="Check and use this text", button_type="primary")
+        self.text = pn.widgets.TextAreaInput(label="The whole case as YAML", height=320, sizing_mode="stretch_width")
+        self.apply_text = pn.widgets.Button(label="Check and use this text", color="primary")
         self.apply_text.on_click(self._apply_text)
         self.problems = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-problems-pane"])
         self.status = pn.pane.Markdown(sizing_mode="stretch_width")
@@ -137,11 +152,14 @@ class CaseInputView(Viewer):
             return
         self.table.value = trials_frame([t.model_dump(mode="json") for t in case.trials])
         self.text.value = self.session.case_text
+        self._shown_text = self.session.case_text
 
     def _on_problems(self, *_events: Any) -> None:
         s = self.session
         self.status.object = s.message
         self.problems.object = problems_html(s.problems)
+        if s.problems and s.case_text and s.case_text != self._shown_text:
+            self._show_typed_trials(s.case_text)
         by_row, _ = row_problems(s.problems)
         frame = self.table.value
         if frame is not None and "check" in frame.columns and len(frame):
@@ -153,9 +171,19 @@ class CaseInputView(Viewer):
         if s.case_text and self.text.value != s.case_text:
             self.text.value = s.case_text
 
+    def _show_typed_trials(self, text: str) -> None:
+        """After a failed upload or text edit, show the trials as typed so each problem sits by its value."""
+        self._shown_text = text
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return
+        if isinstance(data, dict) and isinstance(data.get("trials"), list):
+            self.table.value = trials_frame(data["trials"])
+
     def _add_row(self, _event: Any) -> None:
         frame = self.table.value.copy()
-        frame.loc[len(frame)] = [None] * len(TRIAL_COLUMNS) + [""]
+        frame.loc[len(frame)] = [""] * (len(TRIAL_COLUMNS) + 1)
         self.table.value = frame
 
     def _apply_table(self, _event: Any) -> None:

@@ -206,7 +206,7 @@ class CommitteeView(Viewer):
         self.tornado_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
         self.threshold = ThresholdChart()
         self.threshold_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
-        self.download = pn.widgets.FileDownload(callback=self._export, filename="case-report.html", button_type="primary", label="Export the case report")
+        self.download = pn.widgets.FileDownload(callback=self._export, filename="case-report.html", color="primary", label="Export the case report")
         s.param.watch(self._on_report, ["report"])
         s.param.watch(self._on_decision, ["decision"])
         self._on_report()

@@ -75,7 +75,7 @@ def option_cards_html(prognosis: list[dict[str, Any]]) -> str:
         )
     cards.append(
         '<section class="fu-card fu-palliative" aria-label="Care focused on quality of life" data-option="palliative_focus">'
-        "<h3>Care focused on quality of life (palliative focus)</h3>"
+        f"<h3>{html.escape(option_words('palliative_focus'))}</h3>"
         "<p>No new antidepressant trial for now. Care continues and aims at quality of life, comfort, function and "
         "relationships: support, treatment of symptoms such as sleep or pain, psychotherapy for coping, and "
         "regular review. It is not giving up on the person, and it can be revisited at any time "
@@ -114,7 +114,7 @@ class ValuesPanel(Viewer):
         for name, (question, low, high) in VALUE_QUESTIONS.items():
             bounds = s.param[name].bounds
             slider = pn.widgets.FloatSlider.from_param(
-                s.param[name], name=question, step=0.01, start=bounds[0], end=bounds[1], sizing_mode="stretch_width",
+                s.param[name], label=question, step=0.01, start=bounds[0], end=bounds[1], sizing_mode="stretch_width",
                 css_classes=[f"fu-slider-{name}"],
             )
             self.sliders[name] = slider
@@ -124,18 +124,18 @@ class ValuesPanel(Viewer):
             )
             rows.append(pn.Column(slider, anchors, sizing_mode="stretch_width", margin=(0, 0, 8, 0)))
         self.gamble_state = pn.widgets.Select(
-            name="Which situation do you want to rate with a question?",
+            label="Which situation do you want to rate with a question?",
             options={v.capitalize(): k for k, v in GAMBLE_STATES.items()}, value="palliative_focus",
         )
-        self.gamble_chance = pn.widgets.IntSlider(name="Chance of feeling well again in choice B (in 100)", start=0, end=100, step=1, value=50)
-        self.gamble_use = pn.widgets.Button(name="Use my answer", button_type="primary")
+        self.gamble_chance = pn.widgets.IntSlider(label="Chance of feeling well again in choice B (in 100)", start=0, end=100, step=1, value=50)
+        self.gamble_use = pn.widgets.Button(label="Use my answer", color="primary")
         self.gamble_use.on_click(self._use_gamble)
         question = pn.bind(lambda state, chance: pn.pane.Markdown(gamble_question(state, chance)), self.gamble_state, self.gamble_chance)
         self.gamble = pn.Card(
             self.gamble_state, question, self.gamble_chance, self.gamble_use,
             title="Not sure what number to give? Try a question instead", collapsed=True, sizing_mode="stretch_width",
         )
-        reset = pn.widgets.Button(name="Back to the values in the case file", button_type="light")
+        reset = pn.widgets.Button(label="Back to the values in the case file", color="light")
         reset.on_click(lambda _e: s.reset_values())
         self._layout = pn.Column(
             pn.pane.Markdown("## What matters to you\nEach slider goes from the worst to the best you can imagine. "
@@ -179,7 +179,7 @@ class ConsultationView(Viewer):
                              "Filled figures had the outcome; outlined figures did not."),
             self.cards,
             pn.Row(
-                pn.Column(self.values, sizing_mode="stretch_width"),
+                pn.Column(self.values, width=460),
                 pn.Column(
                     pn.pane.Markdown("## How the options compare for you"),
                     pn.pane.Bokeh(self.comparison.figure, sizing_mode="stretch_width"),

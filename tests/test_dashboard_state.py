@@ -1,0 +1,176 @@
+"""Dashboard state and views without a browser: load, values, validation, view switching."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from dashboards.app import VIEWS, create_app
+from dashboards.case_input import frame_trials, row_problems, trials_frame
+from dashboards.charts import comparison_rows
+from dashboards.committee import futility_html
+from dashboards.state import CaseSession
+from futility.case import demo_case_path
+from test_dashboard_support import stand_in_assess
+
+
+@pytest.fixture
+def session() -> CaseSession:
+    s = CaseSession(assess_fn=stand_in_assess)
+    assert s.load_path(demo_case_path())
+    return s
+
+
+@pytest.fixture
+def app(session: CaseSession):
+    return create_app(session=session)
+
+
+def _eu(decision: dict, option: str) -> float:
+    return next(o["expected_utility"]["mean"] for o in decision["options"] if o["option"] == option)
+
+
+def test_demo_loads_with_the_case_values_on_the_sliders(session: CaseSession) -> None:
+    """The demo case loads, and the sliders start at the values in the case file."""
+    assert session.case.id == "demo-001"
+    assert session.problems == []
+    assert session.palliative_focus == pytest.approx(session.case.values.palliative_focus)
+    assert session.remission == pytest.approx(session.case.values.remission)
+    assert {o["option"] for o in session.decision["options"]} >= {"palliative_focus"}
+
+
+def test_values_slider_changes_the_comparison(app, session: CaseSession) -> None:
+    """Moving the palliative-focus value re-runs the decision and the comparison chart shows it."""
+    before_chart = dict(app.consultation.comparison.source.data)
+    before = _eu(session.decision, "palliative_focus")
+    app.consultation.values.sliders["palliative_focus"].value = 0.9
+    after = _eu(session.decision, "palliative_focus")
+    assert before != pytest.approx(after)
+    assert after == pytest.approx(0.9)
+    assert app.consultation.comparison.source.data["mean"] != before_chart["mean"]
+    assert "90 out of 100" in app.consultation.comparison_text.object
+
+
+def test_raising_remission_value_changes_active_options_only(session: CaseSession) -> None:
+    """A higher remission value raises active options' fit and leaves palliative-focused care where it was."""
+    before = {o["option"]: o["expected_utility"]["mean"] for o in session.decision["options"]}
+    session.set_values(remission=min(session.remission + 0.2, 1.0) if session.remission < 1 else 1.0, response=0.5)
+    after = {o["option"]: o["expected_utility"]["mean"] for o in session.decision["options"]}
+    assert after["palliative_focus"] == pytest.approx(before["palliative_focus"])
+    assert any(after[k] != pytest.approx(before[k]) for k in before if k != "palliative_focus")
+
+
+def test_moved_default_becomes_the_patients_value() -> None:
+    """A case without values starts on defaults; moving one slider makes that one value the patient's own."""
+    s = CaseSession(assess_fn=stand_in_assess)
+    text = demo_case_path().read_text(encoding="utf-8").split("\nvalues:")[0] + "\n"
+    assert s.load_text(text, name="no-values.yaml")
+    assert s.stated == []
+    assert s.decision["utilities"]["palliative_focus"]["source"] == "default"
+    s.palliative_focus = 0.2
+    assert s.stated == ["palliative_focus"]
+    assert s.decision["utilities"]["palliative_focus"]["source"] == "patient"
+    assert s.decision["utilities"]["remission"]["source"] == "default"
+
+
+def test_bad_upload_reports_the_field_and_keeps_the_case_and_text(session: CaseSession) -> None:
+    """A bad case names the field, keeps the previous case on screen and keeps the text as typed."""
+    typed = demo_case_path().read_text(encoding="utf-8").replace("weeks: 10", "weeks: -3")
+    assert not session.load_text(typed, name="bad.yaml")
+    fields = [f for f, _ in session.problems]
+    assert "trials[1].weeks" in fields
+    assert session.case.id == "demo-001"
+    assert session.case_text == typed
+
+
+def test_upload_widget_reports_problems_next_to_the_trial_row(app, session: CaseSession) -> None:
+    """Uploading a bad file through the widget shows the problem in that trial's check column."""
+    bad = demo_case_path().read_text(encoding="utf-8").replace("adherence: 0.85", "adherence: 1.85")
+    app.case_input.upload.filename = "bad.yaml"
+    app.case_input.upload.value = bad.encode("utf-8")
+    table = app.case_input.table.value
+    checks = list(table["check"])
+    assert "adherence" in checks[1] and checks[0] == "" and checks[2] == ""
+    assert table.loc[1, "adherence"] == 1.85  # the uploaded value is shown beside its problem
+    assert "trials[1].adherence" in app.case_input.problems.object
+
+
+def test_table_edit_is_validated_and_not_lost(app, session: CaseSession) -> None:
+    """An invalid edit in the trial table is reported and stays in the table; a valid one is used."""
+    frame = app.case_input.table.value.copy()
+    frame.loc[0, "weeks"] = "-1"  # typed as text in the table
+    app.case_input.table.value = frame
+    app.case_input._apply_table(None)
+    assert ("trials[0].weeks", "must be >= 0") in session.problems
+    assert app.case_input.table.value.loc[0, "weeks"] == "-1"
+    assert "weeks: must be >= 0" in app.case_input.table.value.loc[0, "check"]
+    frame = app.case_input.table.value.copy()
+    frame.loc[0, "weeks"] = 12.0
+    app.case_input.table.value = frame
+    app.case_input._apply_table(None)
+    assert session.problems == []
+    assert session.case.trials[0].weeks == 12.0
+
+
+def test_trial_table_round_trip(session: CaseSession) -> None:
+    """Trials go into the editable table and come back unchanged."""
+    trials = [t.model_dump(mode="json", exclude_none=True) for t in session.case.trials]
+    back = frame_trials(trials_frame(trials))
+    for original, restored in zip(trials, back, strict=True):
+        for key, value in restored.items():
+            assert original[key] == value
+    assert [t["agent"] for t in back] == [t["agent"] for t in trials]
+
+
+def test_row_problems_split_trial_and_case_fields() -> None:
+    """Trial problems are grouped by row; other fields are kept apart."""
+    by_row, other = row_problems([("trials[2].weeks", "must be >= 0"), ("age", "is required"), ("trials[0]", "bad")])
+    assert by_row == {2: ["weeks: must be >= 0"], 0: ["trial: bad"]}
+    assert other == ["age: is required"]
+
+
+def test_switching_views(app) -> None:
+    """The active view can be switched by name and follows the tabs."""
+    app.active = "Committee"
+    assert app.tabs.active == VIEWS.index("Committee")
+    app.tabs.active = VIEWS.index("Case input")
+    assert app.active == "Case input"
+
+
+def test_bad_case_file_opens_on_case_input(tmp_path) -> None:
+    """A case file that fails validation opens the app on the case-input view with the problems."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nage: 5\n", encoding="utf-8")
+    s = CaseSession(assess_fn=stand_in_assess)
+    assert not s.load_path(bad)
+    app = create_app(session=s)
+    assert app.active == "Case input"
+    assert {f for f, _ in s.problems} >= {"age", "diagnosis"}
+
+
+def test_committee_lists_every_gate(session: CaseSession) -> None:
+    """The committee view shows both futility judgements and every gate with its reason."""
+    text = futility_html(session.decision)
+    for gate in session.decision["gates"]:
+        assert gate["reason"].split(":")[0][:40] in text.replace("&#x27;", "'")
+    assert "quantitative" in text and "qualitative" in text
+
+
+def test_comparison_rows_include_palliative_focus(session: CaseSession) -> None:
+    """The comparison always has a palliative-focused care row, with the decision's numbers."""
+    rows = comparison_rows(session.decision)
+    pal = next(r for r in rows if r["option"] == "palliative_focus")
+    assert pal["mean"] == pytest.approx(_eu(session.decision, "palliative_focus"))
+    assert len(rows) == len(session.decision["options"])
+
+
+def test_no_case_content_in_logs(caplog) -> None:
+    """Loading and re-deciding logs no case content (no id, no agent names, no values)."""
+    caplog.set_level(logging.DEBUG)
+    s = CaseSession(assess_fn=stand_in_assess)
+    s.load_path(demo_case_path())
+    s.palliative_focus = 0.77
+    s.load_text("id: secret-id-42\nage: 500\n")
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    for secret in ("demo-001", "sertraline", "bupropion", "secret-id-42", "0.77", "500"):
+        assert secret not in logged

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: Bump when the parameterisation changes; stored posteriors with another version are refused.
-MODEL_VERSION = "trd-latent-ordinal-1"
+MODEL_VERSION = "trd-latent-ordinal-2"
 
 #: Option kinds with at least one cited outcome row in the evidence base: the candidate next options.
 OPTION_KINDS: tuple[str, ...] = (
@@ -104,6 +104,7 @@ class AggregateData:
     history_mask: np.ndarray  # (R, J) 1 where a step exists
     failures: np.ndarray  # (R,) number of failed steps
     is_response: np.ndarray  # (R,) 1 for response rows
+    lenient: np.ndarray  # (R,) 1 for remission defined as MADRS <= 12 (esketamine trials)
     n: np.ndarray
     events: np.ndarray
     burden_option: np.ndarray  # (B, K)
@@ -131,6 +132,7 @@ def aggregate_data(outcomes: tuple[Outcome, ...]) -> AggregateData:
         history_mask=mask,
         failures=np.array([o.prior_failures for o in eff], dtype=float),
         is_response=np.array([o.outcome == "response" for o in eff], dtype=float),
+        lenient=np.array([o.outcome == "remission" and o.definition.startswith("MADRS <= 12") for o in eff], dtype=float),
         n=np.array([o.n for o in eff], dtype=int),
         events=np.array([o.events for o in eff], dtype=int),
         burden_option=np.array([_mixture_vector(o.option) for o in bur]),
@@ -314,6 +316,9 @@ def build_model(
         delta_raw = pm.Normal("delta_raw", 0.0, 1.0, dims="option")
         delta = pm.Deterministic("delta", mu_delta + tau_delta * delta_raw, dims="option")
         sigma_v = pm.HalfNormal("sigma_v", 1.0)
+        # Remission as MADRS <= 12 (esketamine trials) is a more lenient bar than QIDS-SR16 <= 5 or
+        # HRSD17 <= 7: a shared offset for those rows keeps alpha on the strict scale.
+        d_lenient = pm.Normal("d_lenient", 0.0, 1.0)
 
         u = sigma_u * z  # (G,)
         v = sigma_v * z
@@ -327,6 +332,7 @@ def build_model(
             alpha[None, None, :]
             - lam * data.failures[:, None, None]
             + kappa * data.is_response[:, None, None]
+            + d_lenient * data.lenient[:, None, None]
             + u[None, :, None]
         )
         p_opt = (data.option[:, None, :] * pm.math.sigmoid(eta)).sum(-1)  # (R, G)
@@ -373,7 +379,10 @@ def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, k
 
 
 # ------------------------------------------------------------------------------------------ fit & save
-SAVED_VARS = ("alpha", "delta", "mu_alpha", "mu_delta", "lam", "sigma_u", "kappa", "beta", "sigma_v", "tau_alpha", "tau_delta")
+SAVED_VARS = (
+    "alpha", "delta", "mu_alpha", "mu_delta", "lam", "sigma_u", "kappa", "beta", "sigma_v", "tau_alpha", "tau_delta",
+    "d_lenient",
+)
 
 
 def convergence_diagnostics(idata) -> dict:

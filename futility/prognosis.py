@@ -27,7 +27,7 @@ from scipy.special import expit as _expit
 from futility.draws import OptionDraws
 from futility.posterior import PosteriorDraws
 
-__all__ = ["CANDIDATE_OPTIONS", "HDI_PROB", "Prognosis", "hdi", "prognose", "summarise"]
+__all__ = ["CANDIDATE_OPTIONS", "HDI_PROB", "Prognosis", "cohort_rate", "hdi", "prognose", "summarise"]
 
 #: Credible-interval mass used everywhere in the output (ArviZ's default).
 HDI_PROB = 0.94
@@ -259,3 +259,37 @@ def prognose(
         tolerability=tolerability,
         adequate_failures=failures,
     )
+
+
+def cohort_rate(
+    posterior: PosteriorDraws,
+    option: dict[str, float],
+    history: Iterable[dict[str, float]] = (),
+    outcome: str = "remission",
+    nodes: int = 40,
+) -> np.ndarray:
+    """Model-predicted rate for a published-style cohort, one value per draw.
+
+    The cohort received ``option`` (a mixture of kinds, weights summing to one) after failing every
+    step in ``history`` (each a mixture), exactly as the fit treats sequential cohorts: the rate is
+    E[p(u) * prod_j (1 - p_j(u))] / E[prod_j (1 - p_j(u))] over u ~ Normal(0, sigma_u), with patient
+    factors at the cohort's own mix (x = 0). Used for calibration against published rates.
+    """
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    u = posterior.sigma_u[:, None] * z[None, :]  # (S, G)
+    lam = posterior.lam[:, None]
+
+    def mixture_p(mix: dict[str, float], failures: int, shift: np.ndarray | float = 0.0) -> np.ndarray:
+        total = np.zeros_like(u)
+        for kind, weight in mix.items():
+            total += weight * _expit(_kind_column(posterior, kind, "alpha")[:, None] - lam * failures + shift + u)
+        return total
+
+    survive = np.ones_like(u)
+    steps = list(history)
+    for j, step in enumerate(steps):
+        survive *= 1.0 - mixture_p(step, j)
+    shift = posterior.kappa[:, None] if outcome == "response" else 0.0
+    p = mixture_p(option, len(steps), shift)
+    return (survive * p) @ w / (survive @ w)

@@ -1,0 +1,121 @@
+"""The population model: evidence arrays, the registry reader, and (slow) small fits through the gate."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from futility import model
+from futility.errors import PosteriorError, UserError
+from futility.evidence import load_outcomes
+
+REGISTRY_HEADER = "patient_id,order,option,adequate,outcome,significant_burden,severe,psychotic_features,comorbid_anxiety,episode_months\n"
+
+
+def write_registry(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "registry.csv"
+    path.write_text(REGISTRY_HEADER + "".join(r + "\n" for r in rows))
+    return path
+
+
+def test_versions_and_gate_agree_between_model_and_loader():
+    """The loader (no PyMC) and the model agree on the model version and the convergence gate."""
+    from futility import posterior
+
+    assert posterior.MODEL_VERSION == model.MODEL_VERSION
+    assert posterior.GATE == model.GATE
+
+
+def test_aggregate_arrays_follow_the_evidence():
+    """Fitted rows become arrays: mixtures sum to one, histories masked to their length."""
+    data = model.aggregate_data(load_outcomes())
+    fit_rows = [o for o in load_outcomes() if o.use == "fit" and o.outcome != "burden"]
+    assert data.option.shape == (len(fit_rows), len(model.OPTION_KINDS))
+    np.testing.assert_allclose(data.option.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(data.history_mask.sum(axis=1), [o.prior_failures for o in fit_rows])
+    assert data.lenient.sum() == sum(o.definition.startswith("MADRS <= 12") and o.outcome == "remission" for o in fit_rows)
+    assert np.all(data.events <= data.n)
+
+
+def test_registry_collapses_identical_histories(tmp_path):
+    """Patients with identical factors and trial sequences become one pattern with a count."""
+    rows = [
+        "a,1,ssri,1,non_response,0,1,0,0,30",
+        "a,2,ect,1,remission,1,1,0,0,30",
+        "b,1,ssri,yes,non_response,no,1,0,0,30",
+        "b,2,ect,true,remission,yes,1,0,0,30",
+        "c,1,rtms,1,response,,0,0,1,200",
+        "c,2,ssri,0,non_response,,0,0,1,200",
+    ]
+    reg = model.read_registry(write_registry(tmp_path, rows))
+    assert reg.n_patients == 3 and reg.n_trials == 6
+    assert sorted(reg.count.tolist()) == [1.0, 2.0]
+    twice = int(np.argmax(reg.count))
+    assert reg.y[twice].tolist() == [0, 2] and reg.failures[twice].tolist() == [0, 1]
+    assert reg.burden[twice].tolist() == [0, 1]
+    once = 1 - twice
+    assert reg.kind[once, 0] == len(model.OPTION_KINDS)  # rTMS: outside the model, population mean
+    assert reg.y[once].tolist() == [1, -1]  # inadequate trial carries no outcome evidence
+    assert reg.x[once, model.FACTORS.index("episode_months")] == model.EPISODE_MONTHS_CAP
+
+
+def test_registry_errors_name_the_line(tmp_path):
+    """A bad value is reported with the file line; a missing column is named."""
+    with pytest.raises(UserError, match="line 3: outcome"):
+        model.read_registry(write_registry(tmp_path, ["a,1,ssri,1,non_response,0,0,0,0,1", "a,2,ssri,1,cured,0,0,0,0,1"]))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("patient_id,order\n1,1\n")
+    with pytest.raises(UserError, match="missing column"):
+        model.read_registry(bad)
+    with pytest.raises(UserError, match="not found"):
+        model.read_registry(tmp_path / "nope.csv")
+
+
+def test_gate_refuses_each_failure():
+    """R-hat above 1.01, bulk ESS below 400 or any divergence fails the gate."""
+    good = {"max_rhat": 1.005, "min_ess_bulk": 800.0, "divergences": 0}
+    assert model.passes_gate(good)
+    for bad in ({"max_rhat": 1.02}, {"min_ess_bulk": 399.0}, {"divergences": 1}):
+        diagnostics = {**good, **bad}
+        assert not model.passes_gate(diagnostics)
+        with pytest.raises(PosteriorError, match="convergence gate"):
+            model.require_gate(diagnostics)
+
+
+@pytest.mark.slow
+def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
+    """A tiny PyMC fit is saved, refused by the loader for failing the gate, and usable once it passes."""
+    import h5py
+
+    from futility.posterior import load_posterior
+    from futility.prognosis import cohort_rate
+
+    idata = model.fit(draws=60, tune=60, chains=2, sampler="pymc", random_seed=7)
+    path = model.save_posterior(idata, tmp_path / "small.nc")
+    diagnostics = model.convergence_diagnostics(idata)
+    if not model.passes_gate(diagnostics):
+        with pytest.raises(PosteriorError, match="convergence gate"):
+            load_posterior(path)
+    with h5py.File(path, "r+") as fh:
+        fh["posterior"].attrs["diagnostics"] = json.dumps({"max_rhat": 1.0, "min_ess_bulk": 1000, "divergences": 0})
+        fh["sample_stats"]["diverging"][...] = 0
+    post = load_posterior(path)
+    assert post.n_draws == 120 and post.version == model.MODEL_VERSION
+    assert 0.2 < cohort_rate(post, {"ssri": 1.0}).mean() < 0.5  # STAR*D level 1 region
+
+
+@pytest.mark.slow
+def test_registry_moves_the_posterior(tmp_path):
+    """A large synthetic registry with high ECT remission after failures raises the ECT effect."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(400):
+        rows.append(f"p{i},1,ssri,1,non_response,0,0,0,0,12")
+        rows.append(f"p{i},2,ect,1,{'remission' if rng.random() < 0.9 else 'non_response'},0,0,0,0,12")
+    reg = model.read_registry(write_registry(tmp_path, rows))
+    base = model.fit(draws=150, tune=150, chains=2, sampler="pymc", random_seed=5)
+    updated = model.fit(reg, draws=150, tune=150, chains=2, sampler="pymc", random_seed=5)
+    ect = model.OPTION_KINDS.index("ect")
+    assert updated.posterior["alpha"].values[..., ect].mean() > base.posterior["alpha"].values[..., ect].mean() + 0.3

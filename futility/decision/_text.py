@@ -75,7 +75,7 @@ def plain_summary(d: "Decision") -> str:
     if focus is not None:
         r = rows[focus]
         out.append(
-            f"With {plain_label(focus)}, {about(r['p_remission_mean'])} people like you get well, with few or no signs of depression left. "
+            f"If you try {plain_label(focus)}, {about(r['p_remission_mean'])} people like you get well, with few or no signs of depression left. "
             f"The true number could be {_range(r['p_remission_hdi_low'], r['p_remission_hdi_high'])}."
         )
         out.append(
@@ -85,6 +85,13 @@ def plain_summary(d: "Decision") -> str:
     elif not active:
         out.append("No other treatment is left that is safe to try.")
     best = d.preferred
+    if best != PALLIATIVE and best != focus:
+        r = rows[best]
+        out.append(
+            f"If you try {plain_label(best)}, {about(r['p_remission_mean'])} get well "
+            f"({_range(r['p_remission_hdi_low'], r['p_remission_hdi_high'])}), and "
+            f"{about(r['p_burden_mean'])} have side effects that get in the way."
+        )
     what = "care that puts comfort and quality of life first" if best == PALLIATIVE else short_label(best)
     basis = "what matters to you" if d.utilities.all_from_patient else "the values we used"
     out.append(f"Based on {basis}, {what} comes out ahead.")
@@ -93,23 +100,24 @@ def plain_summary(d: "Decision") -> str:
         out.append("Some of the values we used are typical ones, not yours. Your own values may change this.")
     held = [g for g in d.gates if not g.passed]
     if d.quantitative_futility.met:
-        out.append(f"With {short_label(focus) if focus else 'more treatment'}, very few people like you are likely to get well.")
+        out.append(f"If you try {short_label(focus) if focus else 'more treatment'}, very few people like you are likely to get well.")
     if d.qualitative_futility.met:
         out.append("Based on what matters to you, no treatment is likely to do better than care that puts comfort first.")
     if held:
-        reasons = "; ".join(_gate_words(g) for g in held)
-        out.append(f"This page does not say that more treatment is of no use, because {reasons}.")
+        out.append("This page does not say that more treatment is of no use. Here is why.")
+        out.extend(_gate_words(g)[0].upper() + _gate_words(g)[1:] + "." for g in held)
     elif not (d.quantitative_futility.met or d.qualitative_futility.met):
         out.append("The numbers do not show that more treatment is of no use.")
     thr = d.sensitivity.threshold.get("remission")
     if thr and thr["p_remission_threshold"] is not None:
         now, tie = thr["p_remission_now"], thr["p_remission_threshold"]
         verb = "would come out ahead" if not thr["preferred_now"] else "would no longer come out ahead"
+        more = tie > now
         if round(100 * now) == round(100 * tie):
-            where = ("a little higher" if tie > now else "a little lower") + " than it seems now"
+            where = f"a few {'more' if more else 'fewer'} people than we think"
         else:
-            where = f"{'above' if tie > now else 'below'} {in_100(tie)}"
-        out.append(f"If the chance of getting well with {short_label(thr['option'])} were {where}, it {verb}.")
+            where = f"{'more' if more else 'fewer'} than {in_100(tie)} people"
+        out.append(f"If {short_label(thr['option'])} helped {where}, it {verb}.")
     out.append(CLOSING)
     return " ".join(out)
 

@@ -90,14 +90,15 @@ class DashboardApp(Viewer):
         return self._layout
 
 
-def create_app(case_path: str | Path | None = None, *, session: CaseSession | None = None) -> DashboardApp:
+def create_app(case_path: str | Path | None = None, *, db_url: str | None = None, session: CaseSession | None = None) -> DashboardApp:
     """Build the app for one browser session with ``case_path`` (the demo case when None) loaded.
 
+    ``db_url`` is the case store the committee view saves to (None: ``FUTILITY_DB`` or the user file).
     A case that fails validation still opens the app, on the case-input view, with the problems shown.
     """
     _extension()
     if session is None:
-        session = CaseSession()
+        session = CaseSession(db_url=db_url)
         ok = session.load_path(case_path)
     else:
         ok = session.case is not None

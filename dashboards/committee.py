@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 from typing import Any
 
 import panel as pn
@@ -172,16 +171,11 @@ def utilities_html(decision: dict[str, Any]) -> str:
     return html_table(["utility", "value", "source", "citation"], rows, caption="Utilities in use") + (f"<ul>{notes}</ul>" if notes else "")
 
 
-def export_report(assessment_dict: dict[str, Any]) -> tuple[bytes, str]:
-    """The case report as HTML from futility.report (JSON of the assessment while that is not installed)."""
-    try:
-        from futility import report as report_module
-    except ImportError:
-        return json.dumps(assessment_dict, indent=2).encode("utf-8"), "json"
-    render = getattr(report_module, "render_html", None)
-    if render is None:
-        return json.dumps(assessment_dict, indent=2).encode("utf-8"), "json"
-    return render(assessment_dict).encode("utf-8"), "html"
+def export_report(assessment_dict: dict[str, Any], case_dict: dict[str, Any] | None = None) -> tuple[bytes, str]:
+    """The committee case report as self-contained HTML (:func:`futility.report.render_html`)."""
+    from futility.report import render_html
+
+    return render_html(assessment_dict, case_dict).encode("utf-8"), "html"
 
 
 class CommitteeView(Viewer):
@@ -191,6 +185,8 @@ class CommitteeView(Viewer):
 
     def __init__(self, **params: Any):
         super().__init__(**params)
+        from dashboards.store_panel import StorePanel
+
         s = self.session
         self.staging = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
         self.adequacy = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
@@ -228,7 +224,9 @@ class CommitteeView(Viewer):
             pn.Row(pn.pane.Bokeh(self.threshold.figure, sizing_mode="stretch_width"), pn.pane.Bokeh(self.tornado.figure, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
             self.threshold_text,
             self.tornado_text,
+            pn.pane.Markdown("### Report and case store"),
             self.download,
+            StorePanel(session=s, db_url=s.db_url),
             sizing_mode="stretch_width",
         )
 
@@ -236,7 +234,7 @@ class CommitteeView(Viewer):
         s = self.session
         data = dict(s.report)
         data["decision"] = s.decision
-        content, kind = export_report(data)
+        content, kind = export_report(data, s.case.model_dump(mode="json") if s.case is not None else None)
         case_id = s.case.id if s.case is not None else "case"
         self.download.filename = f"{case_id}-report.{kind}"
         return io.BytesIO(content)

@@ -55,6 +55,7 @@ class CaseSession(param.Parameterized):
 
     stated = param.List(default=[], doc="values the patient has given (case file or moved here); others are defaults")
     update_ms = param.Number(default=0.0, doc="server-side time of the last re-decision, in milliseconds")
+    db_url = param.String(default=None, allow_None=True, doc="case store URL (None: FUTILITY_DB or the user file)")
 
     def __init__(self, assess_fn: Callable[[Case], Any] | None = None, **params: Any):
         super().__init__(**params)

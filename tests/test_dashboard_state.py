@@ -174,3 +174,26 @@ def test_no_case_content_in_logs(caplog) -> None:
     logged = " ".join(r.getMessage() for r in caplog.records)
     for secret in ("demo-001", "sertraline", "bupropion", "secret-id-42", "0.77", "500"):
         assert secret not in logged
+
+
+def test_store_panel_saves_and_lists_history(app, session: CaseSession, tmp_path) -> None:
+    """Saving from the committee view stores the assessment and the history lists it; a review is recorded."""
+    from dashboards.store_panel import StorePanel
+    from futility.store import CaseStore
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    panel = StorePanel(session=session, db_url=url)
+    panel._layout.collapsed = False
+    panel.author.value = "dr_test"
+    panel._save(None)
+    assert "Saved as assessment" in panel.status.object
+    assert "dr_test" in panel.history.object
+    panel.reviewer.value = "ethics panel"
+    panel.decision.value = "request_more_information"
+    panel.comment.value = "please add the thyroid result"
+    panel._review(None)
+    assert "Review" in panel.status.object and "recorded" in panel.status.object
+    with CaseStore(url) as store:
+        records = store.history("demo-001")
+        assert len(records) == 1
+        assert store.reviews(records[0].id)[0].decision == "request_more_information"

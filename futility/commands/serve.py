@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         oauth_secret: Annotated[Optional[str], typer.Option(help="OAuth client secret.")] = None,
         oauth_redirect_uri: Annotated[Optional[str], typer.Option(help="OAuth redirect URI.")] = None,
         oauth_encryption_key: Annotated[Optional[str], typer.Option(help="Key to encrypt OAuth tokens in cookies.")] = None,
+        db: Annotated[Optional[str], typer.Option(help="Case store URL for the committee view (default: FUTILITY_DB or the user data file).")] = None,
         allow_websocket_origin: Annotated[Optional[list[str]], typer.Option(help="Host[:port] allowed to open the websocket (repeatable).")] = None,
     ) -> None:
         """Serve the dashboard for a consultation or a committee review (127.0.0.1 only by default)."""
@@ -65,4 +66,4 @@ def register(app: typer.Typer) -> None:
 
         shown = "localhost" if config.address in {"127.0.0.1", "::1"} else config.address
         typer.echo(f"futility dashboard: http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
-        pn.serve(functools.partial(create_app, str(case) if case is not None else None), threaded=False, **kwargs)
+        pn.serve(functools.partial(create_app, str(case) if case is not None else None, db_url=db), threaded=False, **kwargs)

@@ -143,3 +143,14 @@ def test_plain_summary_reading_level_holds_for_any_case(options, values, context
     assert flesch_kincaid_grade(d.summary) <= 8.0, d.summary
     assert d.summary.endswith("It does not make the decision.")
     assert "in 100" in d.summary or d.table["active"].sum() == 0
+
+
+def test_short_labels_are_whole_noun_phrases():
+    """Each option's short label (used mid-sentence) is a complete phrase, not a dangling article or adjective."""
+    from futility.decision import guideline_table
+    from futility.decision._policy import short_label
+
+    for row in guideline_table():
+        short = short_label(row["option"])
+        assert "(" not in short and len(short) >= 3
+        assert short.split()[-1] not in {"a", "an", "the", "older", "newer"}, short

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from futility.decision._expected import DrawStack
-from futility.decision._policy import GateContext, Policy, plain_label
+from futility.decision._policy import GateContext, Policy, short_label
 from futility.decision._utilities import Utilities
 
 
@@ -198,7 +198,7 @@ def qualitative_futility(
     whose = "the patient's own value" if pal.source == "patient" else "a default with no published value"
     reason = (
         f"Palliative-focused care has utility {pal.value:.2f} ({whose}). The active option with the highest "
-        f"expected utility is {stack.names[best]} ({plain_label(stack.names[best])}) at {means[best]:.2f}. "
+        f"expected utility is {stack.names[best]} ({short_label(stack.names[best])}) at {means[best]:.2f}. "
         f"In {_n100(prob)} posterior draws no active option does better than palliative-focused care; the "
         f"policy asks for at least {_n100(c)}, so the statement "
         + ("would hold" if prob >= c else "does not hold")

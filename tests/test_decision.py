@@ -322,3 +322,19 @@ def test_to_dict_has_the_contract_shape_and_is_json():
     assert {"met", "reason", "probability"} <= set(d["qualitative_futility"])
     assert {"threshold", "tornado", "evpi"} <= set(d["sensitivity"])
     assert [o["option"] for o in d["options"]][-1] == PALLIATIVE
+
+
+def test_gate_context_from_rules_counts_adequate_trials_and_hard_contraindications_only():
+    """from_rules: tried = adequate trials' kinds; a 'caution' does not close an option, 'contraindicated' does."""
+    from types import SimpleNamespace as NS
+
+    ctx = GateContext.from_rules(
+        NS(complete=True, flags=[]),
+        NS(meets_criteria=True),
+        [NS(drug_class="ssri", adequate=True), NS(drug_class="tca", adequate=False)],
+        [NS(option="ect", severity="caution"), NS(option="maoi", severity="contraindicated")],
+    )
+    assert ctx.tried_options == frozenset({"ssri"})
+    assert ctx.contraindicated == frozenset({"maoi"})
+    gate = next(g for g in decide(HAND, HAND_VALUES, ctx).gates if g.gate == "guideline_options_untried")
+    assert "ect" in gate.items and "tca" in gate.items and "maoi" not in gate.items

@@ -43,6 +43,8 @@ def people_out_of_100(shares: list[float]) -> list[int]:
     total = sum(clipped)
     if total > 1.0:
         clipped = [s / total for s in clipped]
+    else:
+        clipped[-1] += 1.0 - total
     exact = [100.0 * s for s in clipped]
     counts = [math.floor(x) for x in exact]
     short = 100 - sum(counts)

@@ -1,0 +1,92 @@
+"""Serving rules: localhost by default, authentication beyond it, cookie secret, quiet logs."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from typer.testing import CliRunner
+
+from dashboards.serving import COOKIE_SECRET_ENV, ServeConfig, ServeRefused, cookie_secret_from, is_loopback, quiet_logs
+from futility.cli import app as cli
+
+
+@pytest.mark.parametrize(
+    "address, loopback",
+    [("127.0.0.1", True), ("127.5.0.9", True), ("::1", True), ("localhost", True),
+     ("0.0.0.0", False), ("192.168.1.20", False), ("::", False), ("example.org", False)],
+)
+def test_is_loopback(address: str, loopback: bool) -> None:
+    """Only loopback addresses count as local."""
+    assert is_loopback(address) is loopback
+
+
+def test_beyond_localhost_without_auth_is_refused() -> None:
+    """Binding to 0.0.0.0 with no authentication is refused."""
+    with pytest.raises(ServeRefused, match="needs authentication"):
+        ServeConfig(address="0.0.0.0").server_kwargs()
+
+
+def test_auth_without_cookie_secret_is_refused() -> None:
+    """Basic auth without a cookie secret is refused, also on localhost."""
+    with pytest.raises(ServeRefused, match="cookie secret"):
+        ServeConfig(address="0.0.0.0", basic_auth="s3cret-pass").server_kwargs()
+    with pytest.raises(ServeRefused, match="cookie secret"):
+        ServeConfig(basic_auth="s3cret-pass").server_kwargs()
+
+
+def test_oauth_needs_key_and_secret() -> None:
+    """An OAuth provider without client id and secret is refused."""
+    with pytest.raises(ServeRefused, match="oauth-key"):
+        ServeConfig(address="0.0.0.0", oauth_provider="github", cookie_secret="x" * 32).server_kwargs()
+
+
+def test_authenticated_server_kwargs() -> None:
+    """With basic auth and a cookie secret the server gets both, and any origin (auth still applies)."""
+    kwargs = ServeConfig(address="0.0.0.0", port=8080, basic_auth="users.json", cookie_secret="c" * 32).server_kwargs()
+    assert kwargs["basic_auth"] == "users.json"
+    assert kwargs["cookie_secret"] == "c" * 32
+    assert kwargs["address"] == "0.0.0.0" and kwargs["port"] == 8080
+    assert kwargs["websocket_origin"] == ["*"]
+
+
+def test_localhost_defaults() -> None:
+    """By default the server binds to 127.0.0.1 without auth and accepts only local websocket origins."""
+    kwargs = ServeConfig(port=5007).server_kwargs()
+    assert kwargs["address"] == "127.0.0.1"
+    assert "basic_auth" not in kwargs and "cookie_secret" not in kwargs
+    assert set(kwargs["websocket_origin"]) == {"localhost:5007", "127.0.0.1:5007"}
+
+
+def test_cookie_secret_from_environment(monkeypatch) -> None:
+    """The cookie secret comes from the option, else from the environment."""
+    monkeypatch.setenv(COOKIE_SECRET_ENV, "from-env")
+    assert cookie_secret_from(None) == "from-env"
+    assert cookie_secret_from("from-option") == "from-option"
+    monkeypatch.delenv(COOKIE_SECRET_ENV)
+    assert cookie_secret_from(None) is None
+
+
+def test_quiet_logs_silences_access_log() -> None:
+    """Request lines (tornado.access) and Bokeh/Panel session messages are kept out of the logs."""
+    logging.getLogger("tornado.access").setLevel(logging.DEBUG)
+    quiet_logs()
+    assert not logging.getLogger("tornado.access").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("bokeh.server").isEnabledFor(logging.INFO)
+
+
+def test_cli_refuses_public_address_without_auth(monkeypatch) -> None:
+    """`futility serve --address 0.0.0.0` exits with status 2 and one line naming the problem."""
+    monkeypatch.delenv(COOKIE_SECRET_ENV, raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--address", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "needs authentication" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_refuses_bad_case_before_serving(tmp_path) -> None:
+    """A case file that fails validation stops `futility serve` with status 2 and the field named."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: demo\nage: 5\ndiagnosis: {episode_months: 3}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["serve", str(bad), "--port", "0"])
+    assert result.exit_code == 2
+    assert "age" in result.output

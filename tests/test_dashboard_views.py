@@ -1,0 +1,139 @@
+"""Dashboard views as functions of plain data: icon arrays, text alternatives, elicitation, tables."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboards.case_input import frame_trials, problems_html, trials_frame
+from dashboards.charts import comparison_words, journey_rows, journey_words, threshold_words, tornado_words
+from dashboards.consultation import option_cards_html
+from dashboards.elicitation import gamble_question, standard_gamble_value
+from dashboards.icons import burden_groups, icon_array_svg, outcome_groups, outcome_sentence, people_out_of_100
+from dashboards.palette import OKABE_ITO, OUTCOME_COLOURS
+from futility.clinical.scales import scale_table
+from strategies import case_dicts, outcome_probabilities
+
+
+@given(outcome_probabilities())
+def test_people_out_of_100_add_up_and_stay_close(shares: list[float]) -> None:
+    """Rounded groups always add up to 100 and each is within one person of its exact share."""
+    counts = people_out_of_100(shares)
+    assert sum(counts) == 100
+    exact = [100 * s for s in shares[:-1]] + [100 * (1 - sum(shares[:-1]))]  # the last group takes the rest
+    for count, share in zip(counts, exact):
+        assert abs(count - share) < 1 + 1e-9
+
+
+@given(st.floats(0, 1), st.floats(0, 1))
+def test_outcome_groups_order_and_total(a: float, b: float) -> None:
+    """Remission, response-only and no-response counts are non-negative, add to 100, track the chances."""
+    rem, resp = min(a, b), max(a, b)
+    groups = outcome_groups(rem, resp)
+    counts = {g.key: g.count for g in groups}
+    assert sum(counts.values()) == 100
+    assert abs(counts["remission"] - 100 * rem) <= 1
+    assert abs(counts["remission"] + counts["response"] - 100 * resp) <= 2
+
+
+def test_icon_array_has_100_people_and_a_text_alternative() -> None:
+    """The SVG draws exactly 100 people, the filled ones in the event colour, with an aria-label."""
+    groups = outcome_groups(0.06, 0.15)
+    words = outcome_sentence("another SSRI medicine", groups, (0.02, 0.12))
+    svg = icon_array_svg(groups, words, uid="t")
+    assert svg.count("<use ") == 100
+    assert svg.count(f'fill="{OUTCOME_COLOURS["remission"]}"') == 6
+    assert 'role="img"' in svg and "aria-label=" in svg and "<title>" in svg
+    assert "about 6 feel well again" in words and "from 2 to 12 in 100" in words
+
+
+def test_palette_is_okabe_ito() -> None:
+    """Event colours come from the Okabe-Ito colour-blind-safe palette."""
+    for key in ("remission", "response", "side_effects", "palliative"):
+        assert OUTCOME_COLOURS[key] in OKABE_ITO.values()
+
+
+def test_option_cards_show_benefits_and_harms_alike_and_list_excluded_options() -> None:
+    """Each option gets an outcome and a side-effect array; contraindicated ones are listed apart."""
+    prognosis = [
+        {"option": "ect", "p_remission": {"mean": 0.3, "hdi_low": 0.2, "hdi_high": 0.4},
+         "p_response": {"mean": 0.5, "hdi_low": 0.4, "hdi_high": 0.6}, "p_burden": {"mean": 0.25, "hdi_low": 0.1, "hdi_high": 0.4}},
+        {"option": "maoi", "p_remission": None, "p_response": None, "p_burden": None, "contraindicated": "uncontrolled hypertension"},
+    ]
+    page = option_cards_html(prognosis)
+    assert page.count("<svg") == 2
+    assert "about 30 feel well again" in page and "about 25 have significant side effects" in page
+    assert "Options not suitable now" in page and "uncontrolled hypertension" in page
+    assert 'data-option="palliative_focus"' in page
+
+
+def test_comparison_words_name_every_option_with_its_range() -> None:
+    """The comparison's text alternative names each option with its mean and interval."""
+    rows = [
+        {"option": "ect", "name": "ECT", "mean": 0.62, "low": 0.5, "high": 0.7, "p_best": 0.8},
+        {"option": "palliative_focus", "name": "Palliative", "mean": 0.45, "low": 0.45, "high": 0.45, "p_best": 0.2},
+    ]
+    text = comparison_words(rows)
+    assert text.index("ECT") < text.index("Palliative")
+    assert "62 out of 100 (range 50 to 70)" in text and "45 out of 100" in text
+
+
+def test_journey_words_give_reasons_for_inadequate_trials() -> None:
+    """The journey's text alternative gives scores, outcome and why a trial was not adequate."""
+    rows = journey_rows(
+        [{"agent": "sertraline", "weeks": 3, "scale": "QIDS-SR16", "baseline": 16, "final": 12}],
+        [{"adequate": False, "reasons": ["3 weeks is shorter than 6"], "outcome": "partial_response", "percent_reduction": 25.0}],
+        scale_table(),
+    )
+    text = journey_words(rows)
+    assert "QIDS-SR16 from 16 to 12 (25% lower)" in text
+    assert "not an adequate trial: 3 weeks is shorter than 6" in text
+    assert rows[0]["remission_max"] == scale_table()["QIDS-SR16"].remission_max
+    assert rows[0]["response_line"] == 8
+
+
+def test_sensitivity_words() -> None:
+    """Tornado and threshold analyses have text alternatives built from their rows."""
+    tornado = [{"utility": "palliative_focus", "source": "patient", "value": 0.45, "low": 0.35, "high": 0.55,
+                "margin_low": 0.3, "margin_high": 0.1, "preferred_low": "ect", "preferred_high": "ect", "swing": 0.2}]
+    assert "palliative focus (patient, now 0.45)" in tornado_words(tornado)
+    threshold = {"per_option": [{"option": "ect", "compared_with": "palliative_focus", "p_remission_now": 0.4,
+                                 "p_remission_threshold": 0.25, "note": ""}],
+                 "palliative_utility": {"value_now": 0.45, "threshold": 0.62, "compared_with": "ect"}}
+    text = threshold_words(threshold)
+    assert "above 25.0 in 100 (now 40.0)" in text and "valued above 0.62" in text
+
+
+@given(st.floats(0, 1), st.floats(0, 1))
+def test_standard_gamble_value(p: float, best: float) -> None:
+    """The standard-gamble value is p x value of the best branch, between the worst and the best."""
+    value = standard_gamble_value(p, best_value=best)
+    assert value == pytest.approx(p * best)
+    assert 0.0 <= value <= best + 1e-12
+
+
+def test_gamble_question_names_the_state_and_chance() -> None:
+    """The question says what is sure, what is gambled and at what chance."""
+    text = gamble_question("palliative_focus", 70)
+    assert "70 in 100" in text and "quality of life" in text
+
+
+@settings(max_examples=30, deadline=None)
+@given(case_dicts(min_trials=1, max_trials=4))
+def test_trial_table_round_trip_any_case(case: dict) -> None:
+    """Any case's trials survive the trip through the editable table."""
+    trials = case["trials"]
+    back = frame_trials(trials_frame(trials))
+    assert len(back) == len([t for t in trials if any(v is not None for v in t.values())])
+    for original, restored in zip(trials, back):
+        for key, value in restored.items():
+            assert original[key] == pytest.approx(value) if isinstance(value, float) else original[key] == value
+
+
+def test_problems_html_escapes_and_names_fields() -> None:
+    """Problems are listed with their field and escaped (no markup from a case file reaches the page)."""
+    text = problems_html([("trials[0].agent", "unknown agent '<script>'")])
+    assert "trials[0].agent" in text and "<script>" not in text and 'role="alert"' in text
+    assert re.search(r"&lt;script&gt;", text)

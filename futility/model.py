@@ -159,22 +159,32 @@ _OUTCOME_CODE = {"non_response": 0, "partial_response": 0, "response": 1, "remis
 
 @dataclass(frozen=True)
 class Registry:
-    """Patient-level trials, collapsed into unique histories with counts (sufficient statistics).
+    """Patient-level trials, collapsed into sufficient statistics.
 
-    Arrays are (P, T): ``kind`` indexes OPTION_KINDS (len(OPTION_KINDS) = a kind outside the model,
-    which takes the population mean effect), ``failures`` counts earlier adequate non-remitting
-    trials, ``y`` is 0 (no response), 1 (response without remission), 2 (remission) or -1 (not an
-    adequate trial / unknown), ``burden`` is 0/1 or -1 (not recorded).
+    Efficacy patterns (P, T): ``kind`` indexes OPTION_KINDS (``len(OPTION_KINDS)`` = a kind outside the
+    model, which takes the population mean effect), ``failures`` counts earlier adequate non-remitting
+    trials, ``y`` is 0 (no response), 1 (response without remission) or 2 (remission), -1 = padding;
+    ``x`` (P, F) the factors; ``count`` the patients sharing the pattern. Because ``failures`` carries
+    the order, a pattern is the *multiset* of (kind, failures, y) with the factors. Burden patterns
+    (Q, T) are separate (burden has no patient factors): ``burden_kind``, ``burden`` 0/1 (-1 padding),
+    ``burden_count``.
     """
 
     kind: np.ndarray
     failures: np.ndarray
     y: np.ndarray
+    x: np.ndarray
+    count: np.ndarray
+    burden_kind: np.ndarray
     burden: np.ndarray
-    x: np.ndarray  # (P, F)
-    count: np.ndarray  # (P,)
+    burden_count: np.ndarray
     n_patients: int
     n_trials: int
+
+
+#: Episode duration is rounded to this many months in registry patterns (its per-month effect is
+#: small, OR 1.022 per month, so rounding moves the log odds by < 0.04) to let patients share patterns.
+REGISTRY_MONTHS_STEP = 3.0
 
 
 def _truthy(text: str) -> bool | None:
@@ -238,36 +248,52 @@ def read_registry(path: str | Path) -> Registry:
                 raise UserError(f"{path.name} line {line}: {exc}") from None
     if not patients:
         raise UserError(f"{path.name}: no trials")
-    patterns: dict[tuple, int] = {}
+    efficacy: dict[tuple, int] = {}
+    tolerability: dict[tuple, int] = {}
     n_trials = 0
     for pat in patients.values():
         trials = sorted(pat["trials"], key=lambda t: t[0])
         n_trials += len(trials)
-        seq = []
+        seq, bseq = [], []
         failures = 0
         for _, option, adequate, outcome, burden in trials:
             kind = OPTION_KINDS.index(option) if option in OPTION_KINDS else len(OPTION_KINDS)
-            y = _OUTCOME_CODE[outcome] if adequate and outcome != "unknown" else -1
-            b = -1 if burden is None else int(burden)
-            seq.append((kind, failures, y, b))
-            if y in (0, 1):
-                failures += 1
-        key = (tuple(pat["x"]), tuple(seq))
-        patterns[key] = patterns.get(key, 0) + 1
-    t_max = max(len(seq) for _, seq in patterns)
-    p = len(patterns)
+            if adequate and outcome != "unknown":
+                y = _OUTCOME_CODE[outcome]
+                seq.append((kind, failures, y))
+                if y in (0, 1):
+                    failures += 1
+            if burden is not None:
+                bseq.append((kind, int(burden)))
+        x = pat["x"].copy()
+        x[3] = REGISTRY_MONTHS_STEP * round(x[3] / REGISTRY_MONTHS_STEP)
+        if seq:
+            key = (tuple(x), tuple(sorted(seq)))
+            efficacy[key] = efficacy.get(key, 0) + 1
+        if bseq:
+            bkey = tuple(sorted(bseq))
+            tolerability[bkey] = tolerability.get(bkey, 0) + 1
+    t_max = max([len(seq) for _, seq in efficacy] + [1])
+    p = len(efficacy)
     kind = np.full((p, t_max), len(OPTION_KINDS), dtype=int)
     fails = np.zeros((p, t_max))
     y = np.full((p, t_max), -1, dtype=int)
-    burden = np.full((p, t_max), -1, dtype=int)
     x = np.zeros((p, len(FACTORS)))
     count = np.zeros(p)
-    for i, ((xs, seq), c) in enumerate(sorted(patterns.items())):
-        x[i] = xs
-        count[i] = c
-        for t, (kd, f, yy, b) in enumerate(seq):
-            kind[i, t], fails[i, t], y[i, t], burden[i, t] = kd, f, yy, b
-    return Registry(kind, fails, y, burden, x, count, len(patients), n_trials)
+    for i, ((xs, seq), c) in enumerate(sorted(efficacy.items())):
+        x[i], count[i] = xs, c
+        for t, (kd, f, yy) in enumerate(seq):
+            kind[i, t], fails[i, t], y[i, t] = kd, f, yy
+    b_max = max([len(b) for b in tolerability] + [1])
+    q = len(tolerability)
+    bkind = np.full((q, b_max), len(OPTION_KINDS), dtype=int)
+    bval = np.full((q, b_max), -1, dtype=int)
+    bcount = np.zeros(q)
+    for i, (bseq, c) in enumerate(sorted(tolerability.items())):
+        bcount[i] = c
+        for t, (kd, b) in enumerate(bseq):
+            bkind[i, t], bval[i, t] = kd, b
+    return Registry(kind, fails, y, x, count, bkind, bval, bcount, len(patients), n_trials)
 
 
 # ------------------------------------------------------------------------------------------------ model
@@ -357,25 +383,28 @@ def build_model(
 
 
 def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k) -> None:
-    """Exact per-history marginal likelihood, weighted by the number of patients sharing it."""
+    """Exact per-pattern marginal likelihood, weighted by the number of patients sharing it."""
     import pymc as pm
     import pytensor.tensor as pt
 
-    alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
-    delta_ext = pt.concatenate([delta, mu_delta[None]])
-    xb = pt.dot(reg.x, beta)  # (P,)
-    eta = alpha_ext[reg.kind] + xb[:, None] - lam * reg.failures  # (P, T)
-    eta = eta[:, :, None] + u[None, None, :]  # (P, T, G)
-    p_rem = pm.math.sigmoid(eta)
-    p_resp = pm.math.sigmoid(eta + kappa)
-    y = reg.y[:, :, None]
-    lik = pt.switch(pt.eq(y, 2), p_rem, pt.switch(pt.eq(y, 1), p_resp - p_rem, pt.switch(pt.eq(y, 0), 1 - p_resp, 1.0)))
-    like_u = (pt.prod(pt.clip(lik, 1e-12, 1.0), axis=1) * w).sum(-1)  # (P,)
-    p_b = pm.math.sigmoid(delta_ext[reg.kind][:, :, None] + v[None, None, :])
-    b = reg.burden[:, :, None]
-    lik_b = pt.switch(pt.eq(b, 1), p_b, pt.switch(pt.eq(b, 0), 1 - p_b, 1.0))
-    like_v = (pt.prod(pt.clip(lik_b, 1e-12, 1.0), axis=1) * w).sum(-1)
-    pm.Potential("registry", (reg.count * (pt.log(like_u) + pt.log(like_v))).sum())
+    if reg.count.size:
+        alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
+        xb = pt.dot(reg.x, beta)  # (P,)
+        eta = alpha_ext[reg.kind] + xb[:, None] - lam * reg.failures  # (P, T)
+        eta = eta[:, :, None] + u[None, None, :]  # (P, T, G)
+        p_rem = pm.math.sigmoid(eta)
+        p_resp = pm.math.sigmoid(eta + kappa)
+        y = reg.y[:, :, None]
+        lik = pt.switch(pt.eq(y, 2), p_rem, pt.switch(pt.eq(y, 1), p_resp - p_rem, pt.switch(pt.eq(y, 0), 1 - p_resp, 1.0)))
+        like_u = (pt.exp(pt.log(pt.clip(lik, 1e-12, 1.0)).sum(axis=1)) * w).sum(-1)  # (P,)
+        pm.Potential("registry_efficacy", (reg.count * pt.log(like_u)).sum())
+    if reg.burden_count.size:
+        delta_ext = pt.concatenate([delta, mu_delta[None]])
+        z = delta_ext[reg.burden_kind][:, :, None] + v[None, None, :]
+        b = reg.burden[:, :, None]
+        log_lik = pt.switch(pt.eq(b, 1), pt.log(pm.math.sigmoid(z)), pt.switch(pt.eq(b, 0), pt.log(pm.math.sigmoid(-z)), 0.0))
+        like_v = (pt.exp(log_lik.sum(axis=1)) * w).sum(-1)
+        pm.Potential("registry_burden", (reg.burden_count * pt.log(like_v)).sum())
 
 
 # ------------------------------------------------------------------------------------------ fit & save

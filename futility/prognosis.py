@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
-from scipy.special import expit as _expit
 
 from futility.draws import OptionDraws
 from futility.posterior import PosteriorDraws
@@ -142,6 +141,16 @@ def _kind_column(posterior: PosteriorDraws, kind: str, which: str) -> np.ndarray
     if which == "alpha":
         return posterior.alpha[:, idx] if idx is not None else posterior.mu_alpha
     return posterior.delta[:, idx] if idx is not None else posterior.mu_delta
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    """Logistic function in numpy (importing scipy.special would cost the CLI a second or more)."""
+    out = np.negative(x, dtype=float)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
+    return out
 
 
 def _normalise(log_w: np.ndarray) -> np.ndarray:

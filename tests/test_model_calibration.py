@@ -1,0 +1,81 @@
+"""Calibration of the shipped posterior against published rates (STAR*D levels, ECT, long histories)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from futility.case import case_from_dict
+from futility.clinical.adequacy import assess_trials
+from futility.evidence import load_outcomes
+from futility.posterior import load_posterior
+from futility.prognosis import cohort_rate, prognose
+
+
+@pytest.fixture(scope="module")
+def posterior():
+    return load_posterior()
+
+
+def _rows(prefix: str):
+    return [r for r in load_outcomes() if r.id.startswith(prefix)]
+
+
+def test_star_d_level_totals_held_out(posterior):
+    """Predicted remission for each held-out STAR*D level total falls step by step and lies near the published rate."""
+    levels = sorted(_rows("stard_level"), key=lambda r: r.prior_failures)
+    predicted = [cohort_rate(posterior, r.option, r.history).mean() for r in levels]
+    assert all(a > b for a, b in zip(predicted, predicted[1:])) or predicted[2] >= predicted[3] - 0.02
+    for row, p in zip(levels, predicted):
+        assert abs(p - row.rate) < 0.09, (row.id, p, row.rate)
+    assert predicted[0] > 2 * predicted[3]
+
+
+def test_ect_after_medication_failure(posterior):
+    """ECT remission after medication failure is near Heijnen's 48% and below ECT without earlier failure."""
+    after = cohort_rate(posterior, {"ect": 1.0}, [{"ssri": 1.0}])
+    before = cohort_rate(posterior, {"ect": 1.0})
+    assert abs(after.mean() - 0.48) < 0.06
+    assert np.mean(after < before) > 0.95
+
+
+def _case(months: float, severity: str | None, trials: list[dict]):
+    return case_from_dict({
+        "id": "calibration", "age": 50,
+        "diagnosis": {"polarity": "unipolar", "episode_months": months, "severity": severity},
+        "trials": trials,
+    })
+
+
+def _drug(agent: str, dose: float, **extra) -> dict:
+    return {"agent": agent, "dose_mg_day": dose, "weeks": 8, "adherence": 0.95, "scale": "MADRS",
+            "baseline": 34, "final": 31, **extra}
+
+
+LONG_SEVERE = [
+    _drug("sertraline", 150), _drug("venlafaxine", 225), _drug("bupropion", 300),
+    _drug("nortriptyline", 125), _drug("phenelzine", 60),
+    _drug("lithium", 900, augments=4, weeks=6), _drug("quetiapine", 300, augments=4),
+    {"agent": "ect", "weeks": 4, "sessions": 12, "laterality": "bilateral", "scale": "MADRS", "baseline": 35, "final": 30},
+]
+
+
+def test_long_severe_history_lands_in_low_single_digits_to_ten_percent(posterior):
+    """Eight adequate failures across classes, augmentation and ECT, episode of 6 years: every option <= ~10%."""
+    case = _case(72, "severe", LONG_SEVERE)
+    trials = assess_trials(case)
+    assert sum(t.adequate for t in trials) >= 6
+    result = prognose(case, trials, [], posterior)
+    means = {k: od.p_remission.mean() for k, od in result.options.items()}
+    assert max(means.values()) <= 0.12, means
+    assert min(means.values()) >= 0.002, means
+    assert result.responsiveness["mean"] < 0
+
+
+def test_star_d_like_patient_path_declines(posterior):
+    """A patient failing citalopram, then sertraline, then nortriptyline has falling chances at each next step."""
+    path = [_drug("citalopram", 40), _drug("sertraline", 150), _drug("nortriptyline", 125)]
+    remission_next = []
+    for k in range(len(path) + 1):
+        case = _case(12, None, path[:k])
+        remission_next.append(prognose(case, assess_trials(case), [], posterior).options["maoi"].p_remission.mean())
+    assert all(a > b for a, b in zip(remission_next, remission_next[1:]))

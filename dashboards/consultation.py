@@ -101,6 +101,18 @@ def decision_words(decision: dict[str, Any]) -> str:
     return text
 
 
+def provenance_words(report: dict[str, Any]) -> str:
+    """Which version of the tool and model produced these numbers, and where the sources are."""
+    model = report.get("model", {}) or {}
+    return (
+        f"futility {report.get('package_version', '?')}, prognostic model {model.get('version', '?')} "
+        f"(posterior {str(model.get('posterior_file_hash') or '?')[:12]}, {model.get('n_draws', '?')} draws). "
+        "Every number's published source is listed in the committee view and the case report; how the numbers "
+        "were chosen is in docs/model.md and docs/decision.md. The estimates describe groups of people, not a "
+        "certainty for one person."
+    )
+
+
 class ValuesPanel(Viewer):
     """The patient's values: one visual analogue scale per outcome, and the standard-gamble aid."""
 
@@ -166,6 +178,7 @@ class ConsultationView(Viewer):
         self.comparison_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt", "fu-comparison-words"])
         self.summary = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-summary"])
         self.values = ValuesPanel(session=s)
+        self.footer = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-footer"], styles={"font-size": "0.85rem", "color": "#444"})
         s.param.watch(self._on_report, ["report"])
         s.param.watch(self._on_decision, ["decision"])
         self._on_report()
@@ -175,8 +188,10 @@ class ConsultationView(Viewer):
             pn.pane.Markdown("## Your treatment journey so far", margin=(10, 10, 0, 10)),
             pn.pane.Bokeh(self.journey.figure, sizing_mode="stretch_width"),
             self.journey_text,
-            pn.pane.Markdown("## What might happen with each option\nEach picture shows 100 people like you. "
-                             "Filled figures had the outcome; outlined figures did not."),
+            pn.pane.Markdown("## What might happen with each option\nEach picture shows 100 people like you: people with "
+                             "depression that has not lifted after treatments like yours. Filled figures had the outcome; "
+                             "outlined figures did not. The chances are for the end of one full course of the option, "
+                             "as in the studies they come from."),
             self.cards,
             pn.Row(
                 pn.Column(self.values, width=460),
@@ -189,6 +204,7 @@ class ConsultationView(Viewer):
                 ),
                 sizing_mode="stretch_width",
             ),
+            self.footer,
             sizing_mode="stretch_width",
         )
 
@@ -203,6 +219,7 @@ class ConsultationView(Viewer):
         self.journey.update(rows)
         self.journey_text.object = "**The journey in words.** " + journey_words(rows)
         self.cards.object = option_cards_html(s.report.get("prognosis", []))
+        self.footer.object = provenance_words(s.report)
 
     def _on_decision(self, *_events: Any) -> None:
         decision = self.session.decision

@@ -338,3 +338,13 @@ def test_gate_context_from_rules_counts_adequate_trials_and_hard_contraindicatio
     assert ctx.contraindicated == frozenset({"maoi"})
     gate = next(g for g in decide(HAND, HAND_VALUES, ctx).gates if g.gate == "guideline_options_untried")
     assert "ect" in gate.items and "tca" in gate.items and "maoi" not in gate.items
+
+
+def test_decision_imports_neither_pymc_nor_panel():
+    """The per-patient decision path loads neither PyMC nor Panel (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = "import sys, futility.decision; print('pymc' in sys.modules, 'panel' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -348,3 +348,22 @@ def test_decision_imports_neither_pymc_nor_panel():
     code = "import sys, futility.decision; print('pymc' in sys.modules, 'panel' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_evppi_equals_evpi_when_remission_is_the_only_uncertainty():
+    """With response-without-remission and burden fixed, all uncertainty is in remission, so EVPPI = EVPI."""
+    rng = np.random.default_rng(7)
+    a, b = rng.uniform(0.05, 0.4, 500), rng.uniform(0.05, 0.4, 500)
+    opts = {"ect": od("ect", a, a + 0.1, np.full(500, 0.3)), "tca": od("tca", b, b + 0.1, np.full(500, 0.3))}
+    v = decide(opts, DEMO_VALUES, ALL_CLEAR).sensitivity.evpi
+    assert v["total"] > 0.001
+    assert v["remission"] == pytest.approx(v["total"], rel=1e-6)
+
+
+def test_identical_options_share_p_best_equally():
+    """Two options with identical draws that both beat palliative care split P(best) half and half."""
+    rem = np.array([0.4, 0.5, 0.6])
+    opts = {"ect": od("ect", rem, rem + 0.1, [0.1] * 3), "esketamine": od("esketamine", rem, rem + 0.1, [0.1] * 3)}
+    t = decide(opts, DEMO_VALUES, ALL_CLEAR).table.set_index("option")
+    assert t.loc["ect", "p_best"] == pytest.approx(0.5) and t.loc["esketamine", "p_best"] == pytest.approx(0.5)
+    assert t.loc[PALLIATIVE, "p_best"] == 0.0

@@ -116,10 +116,11 @@ def render_text(result: dict[str, Any]) -> str:
         eu = o["expected_utility"]
         lines.append(f"  {o['option']:30s} {eu['mean']:.3f} ({eu['hdi_low']:.3f}-{eu['hdi_high']:.3f})  P(best) {o['p_best']:.2f}")
     qf, ql = dec["quantitative_futility"], dec["qualitative_futility"]
+    probability = "not computed" if qf.get("probability") is None else f"{qf['probability']:.2f}"
     lines += [
         "",
         f"Quantitative futility: {'MET' if qf['met'] else 'not met'} "
-        f"(P(remission < {qf['threshold']:.0%}) = {qf['probability']:.2f})",
+        f"(P(remission < {qf['threshold']:.3g}) = {probability})",
         f"Qualitative futility: {'MET' if ql['met'] else 'not met'}: {ql['reason']}",
     ]
     for gate in dec.get("gates", []):

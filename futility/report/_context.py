@@ -136,8 +136,21 @@ def _trials(case: dict, assessment: dict) -> list[dict[str, Any]]:
     return rows
 
 
+#: Icon arrays are drawn for this many options, those with the highest expected utility; the table lists all.
+ICON_OPTIONS = 4
+
+
+def _icon_options(assessment: dict) -> set[str]:
+    options = [o for o in (assessment.get("decision") or {}).get("options", [])
+               if o.get("option") != PALLIATIVE and o.get("active", True)]
+    ranked = sorted(options, key=lambda o: (o.get("rank") or 99, -(o.get("expected_utility") or {}).get("mean", 0) or 0))
+    chosen = {o["option"] for o in ranked[:ICON_OPTIONS]}
+    return chosen or {p["option"] for p in assessment.get("prognosis", [])[:ICON_OPTIONS]}
+
+
 def _prognosis(assessment: dict) -> tuple[list[dict], list[dict]]:
     rows, icons = [], []
+    pictured = _icon_options(assessment)
     for p in assessment.get("prognosis", []):
         contraindicated = p.get("contraindicated")
         rows.append({
@@ -147,7 +160,7 @@ def _prognosis(assessment: dict) -> tuple[list[dict], list[dict]]:
             "burden": _interval(p.get("p_burden")),
             "contraindicated": contraindicated,
         })
-        if contraindicated or not p.get("p_remission") or p["p_remission"].get("mean") is None:
+        if contraindicated or p["option"] not in pictured or (p.get("p_remission") or {}).get("mean") is None:
             continue
         rem = p["p_remission"]["mean"]
         resp = (p.get("p_response") or {}).get("mean")
@@ -280,6 +293,7 @@ def build_context(assessment: dict, case: dict | None = None, *, record: Any = N
         "measurement": _measurement(case, identifiable),
         "prognosis": prognosis_rows,
         "icons": icons,
+        "icon_options": ICON_OPTIONS,
         "remission_svg": charts.interval_plot(
             remission_rows, "Chance of remission with each option (point: mean; bar: credible interval)",
             "chance of remission", reference=(threshold, f"futility threshold {_fmt_pct(threshold)}") if threshold else None,

@@ -138,6 +138,17 @@ def guard_statements(dialect: str) -> list[str]:
     return []
 
 
+def _missing_guards(conn) -> list[str]:
+    """Guard DDL still to run. PostgreSQL: only missing triggers, so that opening a store never takes
+    table locks that could deadlock with a writer; SQLite: every statement is IF NOT EXISTS."""
+    statements = guard_statements(conn.dialect.name)
+    if conn.dialect.name != "postgresql":
+        return statements
+    present = set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
+    missing = [s for s in statements[1:] if s.split()[4] not in present]
+    return [statements[0], *missing] if missing else []
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, busy timeout, foreign keys, and BEGIN IMMEDIATE for every transaction."""
 
@@ -177,8 +188,8 @@ def create_schema(engine: Engine) -> int:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7311)"))  # one creator at a time
         metadata.create_all(conn, checkfirst=True)
-        for statement in guard_statements(conn.dialect.name):
-            conn.exec_driver_sql(statement)
+        for statement in _missing_guards(conn):
+            conn.execute(text(statement))
         found = conn.execute(store_meta.select().where(store_meta.c.key == "schema_version")).first()
         if found is None:
             conn.execute(store_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))

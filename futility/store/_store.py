@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from futility.errors import StoreError
@@ -105,6 +105,12 @@ def _db_errors(method):
     return wrapper
 
 
+def _serialise_writers(conn) -> None:
+    """One writer at a time, like SQLite's BEGIN IMMEDIATE: no race on a new case id or the audit chain."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE audit_log IN EXCLUSIVE MODE"))
+
+
 def _content(case_id, created_at, author, package_version, model_version, post_hash, case_json, assessment_json) -> str:
     """The hashed form of an assessment row: every stored field except the id."""
     return (
@@ -183,6 +189,7 @@ class CaseStore:
             _content(case_id, created_at, author, package_version, model_version, post_hash, case_json, assessment_json)
         )
         with self.engine.begin() as conn:
+            _serialise_writers(conn)
             if conn.execute(select(cases.c.case_id).where(cases.c.case_id == case_id)).first() is None:
                 conn.execute(cases.insert().values(case_id=case_id, created_at=created_at, created_by=author))
             new_id = conn.execute(
@@ -240,6 +247,7 @@ class CaseStore:
             )
         )
         with self.engine.begin() as conn:
+            _serialise_writers(conn)
             new_id = conn.execute(
                 reviews.insert().values(
                     assessment_id=record.id, reviewer=reviewer, decision=decision, comment=comment,
@@ -275,6 +283,7 @@ class CaseStore:
         action = _check_name(action, "action")
         details_json = canonical_json(details or {}, "details")
         with self.engine.begin() as conn:
+            _serialise_writers(conn)
             return _audit.append(conn, at=_now(), actor=actor, action=action, case_id=case_id,
                                  object_type=object_type, object_id=object_id, details=json.loads(details_json))
 

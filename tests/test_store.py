@@ -6,12 +6,15 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
-from futility.case import CaseError
+from futility.case import CaseError, case_from_dict
 from futility.errors import StoreError
 from futility.store import REVIEW_DECISIONS, CaseStore, canonical_json, resolve_author, resolve_db_url, to_frame
 from records_sample import demo_case, sample_assessment, variant_case
+from strategies import case_dicts
 
 
 @pytest.fixture
@@ -19,6 +22,12 @@ def store(tmp_path):
     s = CaseStore(f"sqlite:///{tmp_path / 'store.db'}")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module")
+def memory_store():
+    with CaseStore("sqlite://") as s:
+        yield s
 
 
 def _counts(store: CaseStore) -> tuple[int, int, int, int]:
@@ -325,3 +334,25 @@ def test_stored_json_is_canonical(store):
     with store.engine.connect() as conn:
         stored = conn.execute(text("SELECT assessment_json FROM assessments WHERE id = :i"), {"i": record.id}).scalar()
     assert stored == canonical_json(copy.deepcopy(a))
+
+
+@given(case=case_dicts(max_trials=4), shift=st.floats(-0.05, 0.05))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_valid_case_round_trips_through_the_store(memory_store, case, shift):
+    """Every valid case (hypothesis) is stored and read back exactly as validated, and its hash verifies."""
+    validated = case_from_dict(case).model_dump(mode="json")
+    record = memory_store.save_assessment(case, sample_assessment(case["id"], shift=shift), author="prop")
+    got = memory_store.get_assessment(record.id)
+    assert got.case == validated
+    assert got.assessment["case_id"] == case["id"]
+    assert memory_store.history(case["id"])[-1].id == record.id
+
+
+def test_case_reviews_collect_every_review_of_a_case(store):
+    """case_reviews lists the reviews of all of a case's assessments, oldest first."""
+    a = store.save_assessment(demo_case(), sample_assessment(), author="dr_a")
+    b = store.save_assessment(demo_case(), sample_assessment(), author="dr_a")
+    store.add_review(a.id, "panel", "request_more_information", "")
+    store.add_review(b.id, "panel", "endorse", "")
+    assert [(r.assessment_id, r.decision) for r in store.case_reviews("demo-001")] == [
+        (a.id, "request_more_information"), (b.id, "endorse")]

@@ -78,6 +78,7 @@ def test_review_is_recorded_and_audited(db):
         (("report", "99", "--out", "x.html"), "no assessment 99"),
         (("report", "1", "--out", "x.docx"), "must end in .html or .pdf"),
         (("report", "not-a-thing", "--out", "x.html"), "neither a case file"),
+        (("report", "missing.yaml", "--out", "x.html"), "case file not found"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(db, args, message):
@@ -108,3 +109,27 @@ def test_unreachable_store_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("FUTILITY_DB", f"sqlite:///{blocker}/sub/db.sqlite")
     result = _run("cases", "list")
     assert result.exit_code == 2 and result.stderr.startswith("error: case store")
+
+
+def test_report_of_a_case_id_uses_its_latest_assessment(db, tmp_path):
+    """`report CASE_ID` renders the case's most recent stored assessment."""
+    out = tmp_path / "latest.html"
+    result = _run("report", "demo-001", "--out", str(out))
+    assert result.exit_code == 0 and "assessment 2 of case demo-001" in result.stdout
+    assert "futility report 2 --out" in out.read_text(encoding="utf-8")
+
+
+def test_report_of_a_case_file_assesses_saves_and_renders(db, tmp_path):
+    """`report CASE.yaml --save` runs the real assessment, stores it and writes a report naming the new id."""
+    from futility.case import demo_case_path
+
+    out = tmp_path / "new.html"
+    result = _run("report", str(demo_case_path()), "--out", str(out), "--save", "--author", "dr_new")
+    if result.exit_code == 2 and "posterior" in result.stderr:
+        pytest.skip("no posterior installed yet")
+    assert result.exit_code == 0, result.output
+    assert "assessment 4 saved" in result.stdout
+    assert "futility report 4 --out" in out.read_text(encoding="utf-8")
+    with CaseStore(db) as store:
+        assert store.get_assessment(4).author == "dr_new"
+        assert [e.action for e in store.audit_log(limit=2)] == ["save_assessment", "render_report"]

@@ -64,10 +64,15 @@ def _report(target: str, out: Path, db: Optional[str], save: bool, author: Optio
             store.log_event("render_report", resolve_author(author), case_id=record.case_id, object_type="assessment",
                             object_id=record.id, details={"file": out.name, "identifiable": identifiable})
         return f"wrote {out}" + (f" (assessment {record.id} saved)" if record else "")
-    if not target.isdigit():
-        raise StoreError(f"'{target}' is neither a case file (.yaml/.json) nor an assessment id (a number)")
     store = _store(db)
-    record = store.get_assessment(int(target))
+    if target.isdigit():
+        record = store.get_assessment(int(target))
+    else:  # a case id: its latest stored assessment
+        try:
+            record = store.latest(target)
+        except StoreError:
+            raise StoreError(f"'{target}' is neither a case file (.yaml/.json), an assessment id (a number), "
+                             f"nor a case in {store.display_url}") from None
     reviews = store.reviews(record.id)
     write_report(out, record.assessment, record.case, record=record, reviews=reviews, identifiable=identifiable)
     store.log_event("render_report", resolve_author(author), case_id=record.case_id, object_type="assessment",
@@ -105,7 +110,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def report(
-        target: Annotated[str, typer.Argument(help="A case file (YAML/JSON) to assess, or a stored assessment id.", show_default=False)],
+        target: Annotated[str, typer.Argument(help="A case file (YAML/JSON) to assess, a stored assessment id, or a stored case id (its latest assessment).", show_default=False)],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .html (self-contained) or .pdf.")],
         db: DbOption = None,
         save: Annotated[bool, typer.Option("--save", help="With a case file: store the assessment first.")] = False,

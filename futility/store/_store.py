@@ -378,6 +378,17 @@ class CaseStore:
         return [Review(r.id, r.assessment_id, r.reviewer, r.decision, r.comment, r.review_date,
                        r.recorded_at, r.content_hash) for r in rows]
 
+    @_db_errors
+    def case_reviews(self, case_id: str) -> list[Review]:
+        """Every committee review of any assessment of ``case_id``, oldest first (for the committee view)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(reviews).join(assessments, assessments.c.id == reviews.c.assessment_id)
+                .where(assessments.c.case_id == case_id).order_by(reviews.c.id)
+            ).all()
+        return [Review(r.id, r.assessment_id, r.reviewer, r.decision, r.comment, r.review_date,
+                       r.recorded_at, r.content_hash) for r in rows]
+
     def compare(self, id_a: int, id_b: int) -> Comparison:
         """What changed between two assessments (trials, staging, probabilities, decision, model)."""
         return compare_records(self.get_assessment(id_a), self.get_assessment(id_b))

@@ -112,7 +112,8 @@ def interval_plot(
     colour: str = OKABE_ITO["blue"],
 ) -> str:
     """Point and interval per row (``label, mean, low, high``) on a shared axis, with an optional reference line."""
-    label_w, plot_w, row_h = 190, 330, 22
+    longest = max((len(label) for label, *_ in rows), default=10)
+    label_w, plot_w, row_h = max(120, int(6.4 * longest) + 16), 330, 22
     height = 30 + row_h * len(rows) + 34
     x = lambda v: label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w  # noqa: E731
     fmt = (lambda v: f"{100 * v:.0f}%") if percent else (lambda v: f"{v:.2f}")

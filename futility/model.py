@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: Bump when the parameterisation changes; stored posteriors with another version are refused.
-MODEL_VERSION = "trd-latent-ordinal-2"
+MODEL_VERSION = "trd-latent-ordinal-3"
 
 #: Option kinds with at least one cited outcome row in the evidence base: the candidate next options.
 OPTION_KINDS: tuple[str, ...] = (
@@ -79,6 +79,9 @@ QUADRATURE_NODES = 24
 
 _MAX_HISTORY = 3
 
+#: Rows of the placebo-controlled trial whose arms share an offset (docs/model.md).
+CONTROLLED_TRIAL_PREFIX = "transform2_"
+
 
 def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights for E[g(Z)], Z ~ Normal(0, 1)."""
@@ -104,7 +107,7 @@ class AggregateData:
     history_mask: np.ndarray  # (R, J) 1 where a step exists
     failures: np.ndarray  # (R,) number of failed steps
     is_response: np.ndarray  # (R,) 1 for response rows
-    lenient: np.ndarray  # (R,) 1 for remission defined as MADRS <= 12 (esketamine trials)
+    in_trial: np.ndarray  # (R,) 1 for rows of a placebo-controlled trial with its own offset (TRANSFORM-2)
     n: np.ndarray
     events: np.ndarray
     burden_option: np.ndarray  # (B, K)
@@ -132,7 +135,7 @@ def aggregate_data(outcomes: tuple[Outcome, ...]) -> AggregateData:
         history_mask=mask,
         failures=np.array([o.prior_failures for o in eff], dtype=float),
         is_response=np.array([o.outcome == "response" for o in eff], dtype=float),
-        lenient=np.array([o.outcome == "remission" and o.definition.startswith("MADRS <= 12") for o in eff], dtype=float),
+        in_trial=np.array([o.id.startswith(CONTROLLED_TRIAL_PREFIX) for o in eff], dtype=float),
         n=np.array([o.n for o in eff], dtype=int),
         events=np.array([o.events for o in eff], dtype=int),
         burden_option=np.array([_mixture_vector(o.option) for o in bur]),
@@ -342,9 +345,10 @@ def build_model(
         delta_raw = pm.Normal("delta_raw", 0.0, 1.0, dims="option")
         delta = pm.Deterministic("delta", mu_delta + tau_delta * delta_raw, dims="option")
         sigma_v = pm.HalfNormal("sigma_v", 1.0)
-        # Remission as MADRS <= 12 (esketamine trials) is a more lenient bar than QIDS-SR16 <= 5 or
-        # HRSD17 <= 7: a shared offset for those rows keeps alpha on the strict scale.
-        d_lenient = pm.Normal("d_lenient", 0.0, 1.0)
+        # TRANSFORM-2 differs from STAR*D in population, setting and remission bar (MADRS <= 12): a
+        # shared offset for both of its arms carries the within-trial contrast (esketamine vs a new
+        # SSRI/SNRI) onto the STAR*D scale instead of the trial's absolute rates.
+        d_trial = pm.Normal("d_trial", 0.0, 1.0)
 
         u = sigma_u * z  # (G,)
         v = sigma_v * z
@@ -358,7 +362,7 @@ def build_model(
             alpha[None, None, :]
             - lam * data.failures[:, None, None]
             + kappa * data.is_response[:, None, None]
-            + d_lenient * data.lenient[:, None, None]
+            + d_trial * data.in_trial[:, None, None]
             + u[None, :, None]
         )
         p_opt = (data.option[:, None, :] * pm.math.sigmoid(eta)).sum(-1)  # (R, G)
@@ -410,7 +414,7 @@ def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, k
 # ------------------------------------------------------------------------------------------ fit & save
 SAVED_VARS = (
     "alpha", "delta", "mu_alpha", "mu_delta", "lam", "sigma_u", "kappa", "beta", "sigma_v", "tau_alpha", "tau_delta",
-    "d_lenient",
+    "d_trial",
 )
 
 
@@ -468,6 +472,12 @@ def fit(
             import nutpie
 
             compiled = nutpie.compile_pymc_model(model)
+        except Exception as exc:  # noqa: BLE001 - any nutpie/numba failure falls back to PyMC's NUTS
+            import warnings
+
+            warnings.warn(f"nutpie unavailable ({type(exc).__name__}: {exc}); using PyMC's NUTS", stacklevel=2)
+            compiled = None
+        if compiled is not None:
             idata = nutpie.sample(
                 compiled,
                 draws=draws,
@@ -478,8 +488,6 @@ def fit(
                 progress_bar=False,
                 target_accept=target_accept,
             )
-        except ImportError:
-            used = "pymc"
     if idata is None:
         used = "pymc"
         with model:

@@ -35,7 +35,7 @@ def test_aggregate_arrays_follow_the_evidence():
     assert data.option.shape == (len(fit_rows), len(model.OPTION_KINDS))
     np.testing.assert_allclose(data.option.sum(axis=1), 1.0)
     np.testing.assert_array_equal(data.history_mask.sum(axis=1), [o.prior_failures for o in fit_rows])
-    assert data.lenient.sum() == sum(o.definition.startswith("MADRS <= 12") and o.outcome == "remission" for o in fit_rows)
+    assert data.in_trial.sum() == sum(o.id.startswith("transform2_") for o in fit_rows) == 4
     assert np.all(data.events <= data.n)
 
 

@@ -356,3 +356,18 @@ def test_case_reviews_collect_every_review_of_a_case(store):
     store.add_review(b.id, "panel", "endorse", "")
     assert [(r.assessment_id, r.decision) for r in store.case_reviews("demo-001")] == [
         (a.id, "request_more_information"), (b.id, "endorse")]
+
+
+def test_committee_table_joins_each_assessment_with_its_latest_review(store):
+    """The committee table has one row per assessment with its latest review decision (none when unreviewed)."""
+    import pandas as pd
+
+    a = store.save_assessment(demo_case(), sample_assessment(), author="dr_a")
+    b = store.save_assessment(demo_case(), sample_assessment(), author="dr_b")
+    store.add_review(a.id, "panel", "request_more_information", "")
+    store.add_review(a.id, "chair", "endorse", "")
+    table = store.committee_table("demo-001")
+    assert list(table["id"]) == [a.id, b.id]
+    assert list(table["reviews"]) == [2, 0]
+    assert table.loc[0, "review_decision"] == "endorse" and table.loc[0, "reviewer"] == "chair"
+    assert pd.isna(table.loc[1, "review_decision"])

@@ -389,6 +389,27 @@ class CaseStore:
         return [Review(r.id, r.assessment_id, r.reviewer, r.decision, r.comment, r.review_date,
                        r.recorded_at, r.content_hash) for r in rows]
 
+    def committee_table(self, case_id: str):
+        """One row per assessment of ``case_id`` with its latest review: the committee view's table (DataFrame)."""
+        import pandas as pd
+
+        latest: dict[int, Review] = {}
+        counts: dict[int, int] = {}
+        for r in self.case_reviews(case_id):
+            latest[r.assessment_id] = r
+            counts[r.assessment_id] = counts.get(r.assessment_id, 0) + 1
+        rows = []
+        for record in self.history(case_id):
+            review = latest.get(record.id)
+            rows.append({
+                **record.summary_row(),
+                "reviews": counts.get(record.id, 0),
+                "review_decision": review.decision if review else None,
+                "reviewer": review.reviewer if review else None,
+                "review_date": review.review_date if review else None,
+            })
+        return pd.DataFrame(rows)
+
     def compare(self, id_a: int, id_b: int) -> Comparison:
         """What changed between two assessments (trials, staging, probabilities, decision, model)."""
         return compare_records(self.get_assessment(id_a), self.get_assessment(id_b))

@@ -7,6 +7,7 @@ reads a stored posterior (no fitting, no PyMC import) and returns an :class:`Ass
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,8 @@ def _plain(obj: Any) -> Any:
         return [_plain(v) for v in obj]
     if isinstance(obj, (set, frozenset)):
         return sorted(_plain(v) for v in obj)
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
     if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
         return obj.item()
     if hasattr(obj, "value") and obj.__class__.__module__ != "builtins" and isinstance(getattr(obj, "value"), str):

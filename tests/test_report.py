@@ -204,3 +204,11 @@ def test_report_of_the_real_pipeline(tmp_path):
     assert "demo-001" in html and "Prognosis" in html
     shown = html.count("expected outcomes of 100 people")
     assert 1 <= shown <= 4 and shown <= sum(1 for p in assessment["prognosis"] if not p.get("contraindicated"))
+
+
+def test_same_record_renders_to_the_same_bytes(case_dict):
+    """Rendering a stored assessment twice (same report time) gives identical HTML: reports are reproducible."""
+    record, reviews = _stored(case_dict)
+    first = render_record(record, reviews, generated_at="2026-03-01 10:00 UTC")
+    second = render_record(record, reviews, generated_at="2026-03-01 10:00 UTC")
+    assert first == second

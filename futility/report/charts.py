@@ -8,7 +8,7 @@ image in the PDF.
 """
 from __future__ import annotations
 
-import itertools
+import hashlib
 from collections.abc import Sequence
 from html import escape
 
@@ -26,11 +26,11 @@ OKABE_ITO = {
 }
 
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
-_ids = itertools.count(1)
 
 
 def _svg(width: float, height: float, title: str, desc: str, body: list[str]) -> str:
-    n = next(_ids)
+    # ids from the content, not a counter, so that the same report renders to the same bytes
+    n = hashlib.sha256("".join([title, desc, *body]).encode("utf-8")).hexdigest()[:10]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-labelledby="t{n} d{n}">'

@@ -332,10 +332,11 @@ def test_gate_context_from_rules_counts_adequate_trials_and_hard_contraindicatio
         NS(complete=True, flags=[]),
         NS(meets_criteria=True),
         [NS(drug_class="ssri", adequate=True), NS(drug_class="tca", adequate=False)],
-        [NS(option="ect", severity="caution"), NS(option="maoi", severity="contraindicated")],
+        [NS(option="ect", severity="caution", reason="epilepsy"), NS(option="maoi", severity="contraindicated", reason="x")],
     )
     assert ctx.tried_options == frozenset({"ssri"})
     assert ctx.contraindicated == frozenset({"maoi"})
+    assert dict(ctx.cautions) == {"ect": "epilepsy"}
     gate = next(g for g in decide(HAND, HAND_VALUES, ctx).gates if g.gate == "guideline_options_untried")
     assert "ect" in gate.items and "tca" in gate.items and "maoi" not in gate.items
 

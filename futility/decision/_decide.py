@@ -47,6 +47,8 @@ class Decision:
     n_draws: int
     rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     excluded: dict[str, str] = field(default_factory=dict)
+    #: Options compared but needing a safety check first (option -> reason from the rules).
+    cautions: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     summary: str = ""
     technical_summary: str = ""
@@ -89,6 +91,7 @@ class Decision:
                 "p_remission": interval(r, "p_remission"),
                 "p_burden": interval(r, "p_burden"),
                 "p_below_threshold": num(r["p_below_threshold"]),
+                "caution": self.cautions.get(r["option"]),
             }
             for r in self.rows.values()
         ]
@@ -102,6 +105,7 @@ class Decision:
             "utilities": self.utilities.to_dict(),
             "policy": self.policy.to_dict(),
             "excluded": dict(self.excluded),
+            "cautions": dict(self.cautions),
             "warnings": list(self.warnings),
             "n_draws": self.n_draws,
             "summary": self.summary,
@@ -179,6 +183,7 @@ def decide(
         n_draws=stack.n_draws if stack.names else 0,
         rows=rows,
         excluded=excluded,
+        cautions={n: reason for n, reason in context.cautions.items() if n in stack.names},
         warnings=utility_warnings(utilities),
     )
     object.__setattr__(decision, "summary", plain_summary(decision))

@@ -9,7 +9,7 @@ import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Mapping
 
 #: Name of the option that stands for palliative-focused care (a row of its own, never "no care").
 PALLIATIVE = "palliative_focus"
@@ -96,6 +96,8 @@ class GateContext:
     meets_trd: bool = False
     tried_options: frozenset[str] = field(default_factory=frozenset)
     contraindicated: frozenset[str] = field(default_factory=frozenset)
+    #: Options open but needing care first (option kind -> reason), e.g. esketamine with uncontrolled hypertension.
+    cautions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "screening_flags", tuple(self.screening_flags))
@@ -116,6 +118,7 @@ class GateContext:
             contraindicated=frozenset(
                 c.option for c in contraindications if getattr(c, "severity", "contraindicated") == "contraindicated"
             ),
+            cautions=_cautions(contraindications),
         )
 
 
@@ -138,3 +141,12 @@ def plain_label(option: str) -> str:
 def short_label(option: str) -> str:
     """The plain label without its explanation in brackets: 'ECT (brief ...)' -> 'ECT'."""
     return plain_label(option).split(" (")[0]
+
+
+def _cautions(contraindications: Any) -> dict[str, str]:
+    """Option kind -> the reasons for caution, joined ('; '), from the rules' contraindication list."""
+    found: dict[str, list[str]] = {}
+    for c in contraindications:
+        if getattr(c, "severity", "contraindicated") == "caution":
+            found.setdefault(c.option, []).append(c.reason)
+    return {option: "; ".join(reasons) for option, reasons in found.items()}

@@ -92,6 +92,12 @@ def plain_summary(d: "Decision") -> str:
             f"({_range(r['p_remission_hdi_low'], r['p_remission_hdi_high'])}), and "
             f"{about(r['p_burden_mean'])} have side effects that get in the way."
         )
+    checks = [o for o in dict.fromkeys((focus, best)) if o in d.cautions]
+    for option in checks:
+        out.append(
+            f"Because of another health problem you have, your care team must first check that "
+            f"{short_label(option)} is safe for you."
+        )
     what = "care that puts comfort and quality of life first" if best == PALLIATIVE else short_label(best)
     basis = "what matters to you" if d.utilities.all_from_patient else "the values we used"
     out.append(f"Based on {basis}, {what} comes out ahead.")
@@ -167,6 +173,8 @@ def technical_summary(d: "Decision") -> str:
         + (f" (held back by {', '.join(ql.held_back_by)})" if ql.held_back_by else "")
         + f". {ql.reason}"
     )
+    if d.cautions:
+        lines.append("Cautions (compared, but to be checked before use): " + "; ".join(f"{o}: {r}" for o, r in d.cautions.items()) + ".")
     lines.append("Gates: " + "; ".join(f"{g.gate} {'passed' if g.passed else 'HOLDS'} ({g.reason})" for g in d.gates) + ".")
     thr = d.sensitivity.threshold
     if thr.get("remission"):

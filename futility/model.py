@@ -79,6 +79,11 @@ QUADRATURE_NODES = 24
 
 _MAX_HISTORY = 3
 
+#: The explicit decline ``lam * f`` stops at the largest number of earlier failures in the fitted
+#: evidence (STAR*D level 4: three). Beyond it the model does not extrapolate a straight line; further
+#: failures still lower a patient's prediction through the posterior of their own responsiveness u.
+MAX_FAILURES_EFFECT = 3
+
 #: Rows of the placebo-controlled trial whose arms share an offset (docs/model.md).
 CONTROLLED_TRIAL_PREFIX = "transform2_"
 
@@ -394,7 +399,7 @@ def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, k
     if reg.count.size:
         alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
         xb = pt.dot(reg.x, beta)  # (P,)
-        eta = alpha_ext[reg.kind] + xb[:, None] - lam * reg.failures  # (P, T)
+        eta = alpha_ext[reg.kind] + xb[:, None] - lam * np.minimum(reg.failures, MAX_FAILURES_EFFECT)  # (P, T)
         eta = eta[:, :, None] + u[None, None, :]  # (P, T, G)
         p_rem = pm.math.sigmoid(eta)
         p_resp = pm.math.sigmoid(eta + kappa)
@@ -510,6 +515,7 @@ def fit(
         "option_kinds": json.dumps(list(OPTION_KINDS)),
         "factors": json.dumps(list(FACTORS)),
         "episode_months_cap": EPISODE_MONTHS_CAP,
+        "max_failures_effect": MAX_FAILURES_EFFECT,
         "sampler": used,
         "random_seed": random_seed,
         "registry_patients": registry.n_patients if registry else 0,

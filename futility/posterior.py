@@ -49,6 +49,7 @@ class PosteriorDraws:
     option_kinds: tuple[str, ...]
     factors: tuple[str, ...]
     episode_months_cap: float
+    max_failures_effect: int
     version: str
     file_hash: str
     data_hash: str
@@ -145,6 +146,7 @@ def _read(path: Path) -> PosteriorDraws:
             option_kinds = tuple(json.loads(_attr(attrs, "option_kinds", "[]")))
             factors = tuple(json.loads(_attr(attrs, "factors", "[]")))
             cap = float(_attr(attrs, "episode_months_cap", 60.0))
+            max_failures = int(_attr(attrs, "max_failures_effect", 3))
             data_hash = str(_attr(attrs, "data_hash", ""))
     except PosteriorError:
         raise
@@ -160,6 +162,7 @@ def _read(path: Path) -> PosteriorDraws:
         option_kinds=option_kinds,
         factors=factors,
         episode_months_cap=cap,
+        max_failures_effect=max_failures,
         version=version,
         file_hash=file_hash,
         data_hash=data_hash,

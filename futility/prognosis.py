@@ -4,7 +4,7 @@ For each stored draw s of the population parameters, the patient's own latent re
 prior Normal(0, sigma_u[s]). Each *adequate* trial with a known outcome is evidence about u through the
 ordinal model (docs/model.md)::
 
-    eta_t = alpha[kind_t] + x . beta - lam * (adequate failures before t) + u
+    eta_t = alpha[kind_t] + x . beta - lam * min(adequate failures before t, 3) + u
     P(remission) = logistic(eta_t);  P(response, no remission) = logistic(eta_t + kappa) - logistic(eta_t)
     P(no response) = 1 - logistic(eta_t + kappa)          (partial and non-response alike)
 
@@ -205,7 +205,8 @@ def prognose(
         code = _OUTCOME_CODE.get(ta.outcome)
         if not ta.adequate or code is None:
             continue
-        evidence.append((_kind_column(posterior, ta.drug_class, "alpha") + xb - posterior.lam * failures, code))
+        f_eff = min(failures, posterior.max_failures_effect)
+        evidence.append((_kind_column(posterior, ta.drug_class, "alpha") + xb - posterior.lam * f_eff, code))
         if code in (0, 1):
             failures += 1
     kappa = posterior.kappa[:, None]
@@ -252,7 +253,8 @@ def prognose(
     options: dict[str, OptionDraws] = {}
     if names:
         idx = [posterior.option_index(c) for c in names]
-        base = posterior.alpha[:, idx] + (xb - posterior.lam * failures)[:, None]  # (S, K)
+        f_next = min(failures, posterior.max_failures_effect)
+        base = posterior.alpha[:, idx] + (xb - posterior.lam * f_next)[:, None]  # (S, K)
         eta = base[:, :, None] + u_nodes[:, None, :]  # (S, K, N)
         p_rem = np.matmul(_expit(eta), w_u[:, :, None])[..., 0]
         p_resp = np.matmul(_expit(eta + posterior.kappa[:, None, None]), w_u[:, :, None])[..., 0]
@@ -292,7 +294,8 @@ def cohort_rate(
     def mixture_p(mix: dict[str, float], failures: int, shift: np.ndarray | float = 0.0) -> np.ndarray:
         total = np.zeros_like(u)
         for kind, weight in mix.items():
-            total += weight * _expit(_kind_column(posterior, kind, "alpha")[:, None] - lam * failures + shift + u)
+            f_eff = min(failures, posterior.max_failures_effect)
+            total += weight * _expit(_kind_column(posterior, kind, "alpha")[:, None] - lam * f_eff + shift + u)
         return total
 
     survive = np.ones_like(u)

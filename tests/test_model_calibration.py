@@ -21,13 +21,23 @@ def _rows(prefix: str):
 
 
 def test_star_d_level_totals_held_out(posterior):
-    """Predicted remission for each held-out STAR*D level total falls step by step and lies near the published rate."""
-    levels = sorted(_rows("stard_level"), key=lambda r: r.prior_failures)
-    predicted = [cohort_rate(posterior, r.option, r.history).mean() for r in levels]
-    assert all(a > b for a, b in zip(predicted, predicted[1:])) or predicted[2] >= predicted[3] - 0.02
-    for row, p in zip(levels, predicted):
-        assert abs(p - row.rate) < 0.09, (row.id, p, row.rate)
-    assert predicted[0] > 2 * predicted[3]
+    """Held-out STAR*D level totals: levels 1, 3, 4 within 7 points; the fall from level 1 to 4 is reproduced."""
+    levels = {r.prior_failures + 1: r for r in _rows("stard_level")}
+    predicted = {k: cohort_rate(posterior, r.option, r.history).mean() for k, r in levels.items()}
+    for k in (1, 3, 4):
+        assert abs(predicted[k] - levels[k].rate) < 0.07, (k, predicted[k], levels[k].rate)
+    assert predicted[1] > predicted[2] > predicted[3] > predicted[4]
+    assert predicted[1] > 2.5 * predicted[4]
+
+
+def test_star_d_level_two_sits_between_switch_arms_and_level_total(posterior):
+    """Level 2 is predicted from its switch arms only: near their pooled rate, below the total that includes augmentation."""
+    level2 = _rows("stard_level2_total")[0]
+    arms = [r for r in _rows("stard_l2_") if r.outcome == "remission"]
+    pooled = sum(r.events for r in arms) / sum(r.n for r in arms)
+    predicted = cohort_rate(posterior, level2.option, level2.history).mean()
+    assert abs(predicted - pooled) < 0.07
+    assert predicted < level2.rate
 
 
 def test_ect_after_medication_failure(posterior):

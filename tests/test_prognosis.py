@@ -32,6 +32,7 @@ def make_posterior(n: int = 3, seed: int = 1, sigma_u: float = 1.2, lam: float =
         option_kinds=KINDS,
         factors=FACTORS,
         episode_months_cap=60.0,
+        max_failures_effect=3,
         version="test",
         file_hash="0" * 64,
         data_hash="",
@@ -74,7 +75,7 @@ def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: f
     def likelihood(u: float) -> float:
         out, f = 1.0, 0
         for t in trials:
-            eta = a[t.drug_class] + xb - lam * f + u
+            eta = a[t.drug_class] + xb - lam * min(f, 3) + u
             if t.outcome == "remission":
                 out *= expit(eta)
             elif t.outcome == "response":
@@ -87,7 +88,7 @@ def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: f
 
     f_next = sum(t.outcome != "remission" for t in trials)
     dens = lambda u: likelihood(u) * math.exp(-0.5 * (u / su) ** 2)  # noqa: E731
-    num = integrate.quad(lambda u: dens(u) * expit(a[kind] + xb - lam * f_next + u), -12 * su, 12 * su, limit=200)[0]
+    num = integrate.quad(lambda u: dens(u) * expit(a[kind] + xb - lam * min(f_next, 3) + u), -12 * su, 12 * su, limit=200)[0]
     den = integrate.quad(dens, -12 * su, 12 * su, limit=200)[0]
     return num / den
 

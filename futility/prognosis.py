@@ -8,8 +8,9 @@ ordinal model (docs/model.md)::
     P(remission) = logistic(eta_t);  P(response, no remission) = logistic(eta_t + kappa) - logistic(eta_t)
     P(no response) = 1 - logistic(eta_t + kappa)          (partial and non-response alike)
 
-The posterior of u is computed per draw by numerical integration: a fixed grid of z = u / sigma_u
-locates it, then adaptive Gauss-Hermite nodes centred on it carry the exact posterior weights; the
+The posterior of u is computed per draw by numerical integration on a per-draw grid: Newton steps
+locate its mode and curvature (the likelihood is log-concave), then adaptive Gauss-Hermite nodes
+centred there carry the exact posterior weights; the
 predictive probability for each candidate next option integrates the option's remission and response
 probabilities over those nodes, with f = the patient's adequate failures so far. Side-effect
 burden works the same way with the tolerability v, updated by every trial whose FIBSER burden was
@@ -49,10 +50,9 @@ CANDIDATE_OPTIONS: tuple[str, ...] = (
     "ketamine",
 )
 
-#: z = u / sigma_u grid: 49 points on [-6, 6] (step 0.25); prior weights are the normal density.
-_Z = np.linspace(-6.0, 6.0, 49)
-#: Gauss-Hermite nodes for the predictive integral (adaptive: centred on each draw's posterior).
-_GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(11)
+#: Gauss-Hermite nodes for the per-draw integrals (adaptive: centred on each draw's posterior).
+_GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(7)
+_NEWTON_STEPS = 25
 _OUTCOME_CODE = {"remission": 2, "response": 1, "partial_response": 0, "non_response": 0}
 
 
@@ -145,7 +145,7 @@ def _kind_column(posterior: PosteriorDraws, kind: str, which: str) -> np.ndarray
 
 def _expit(x: np.ndarray) -> np.ndarray:
     """Logistic function in numpy (importing scipy.special would cost the CLI a second or more)."""
-    out = np.negative(x, dtype=float)
+    out = np.negative(x, dtype=x.dtype if x.dtype == np.float32 else float)
     with np.errstate(over="ignore"):
         np.exp(out, out=out)
     out += 1.0
@@ -159,26 +159,96 @@ def _normalise(log_w: np.ndarray) -> np.ndarray:
     return w / w.sum(axis=1, keepdims=True)
 
 
-def _adaptive_nodes(log_post, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Per-draw quadrature nodes and weights for the posterior of a latent variable.
+#: One piece of evidence about a latent variable L, per draw: ``(a, code, gap)`` with
+#: P(y = 2) = logistic(a + L), P(y >= 1) = logistic(a + gap + L); code 2, 1 or 0 as observed.
+Term = tuple[np.ndarray, int, np.ndarray | float]
 
-    ``log_post(latent)`` is the unnormalised log posterior at an (S, N) array of values. A fixed grid
-    (z in [-6, 6], step 0.25) locates each draw's posterior (mean and sd); Gauss-Hermite nodes are then
-    centred and scaled on it and weighted by the exact posterior over the normal they stand for
-    (adaptive Gauss-Hermite quadrature, as in lme4's nAGQ). Returns nodes (S, N), weights (S, N)
-    summing to one per draw, and the pooled posterior mean and sd.
+
+def _log_lik(terms: list[Term], latent: np.ndarray) -> np.ndarray:
+    """Sum of the ordinal log-likelihood terms at an (S, N) array of latent values."""
+    out = np.zeros_like(latent)
+    for a, code, gap in terms:
+        eta = a[:, None] + latent
+        if code == 2:
+            lik = _expit(eta)
+        elif code == 1:
+            lik = _expit(eta + _col(gap)) - _expit(eta)
+        else:
+            lik = _expit(-(eta + _col(gap)))
+        out += np.log(np.maximum(lik, 1e-300))
+    return out
+
+
+def _col(gap: np.ndarray | float) -> np.ndarray | float:
+    return gap[:, None] if isinstance(gap, np.ndarray) else gap
+
+
+def _laplace(terms: list[Term], scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mode and curvature sd of each draw's posterior of L ~ Normal(0, scale) given ``terms``.
+
+    The cumulative-logit likelihood is log-concave, so Newton's method from L = 0 converges; the
+    gradient of log P(y = 1) is 1 - p0 - p1 and its curvature -(p0 q0 + p1 q1).
     """
-    grid = scale[:, None] * _Z[None, :]
-    w = _normalise(log_post(grid))
-    mean = (w * grid).sum(axis=1)
-    sd = np.sqrt(np.maximum((w * grid**2).sum(axis=1) - mean**2, 0.0))
-    sd = np.maximum(sd, 0.02 * scale)
-    nodes = mean[:, None] + sd[:, None] * _GH_Z[None, :]
+    mode = np.zeros_like(scale)
+    prec0 = 1.0 / scale**2
+    hess = -prec0
+    for _ in range(_NEWTON_STEPS):
+        grad = -mode * prec0
+        hess = -prec0.copy()
+        for a, code, gap in terms:
+            eta = a + mode
+            if code != 0:
+                p0 = _expit(eta)
+            if code != 2:
+                p1 = _expit(eta + gap)
+            if code == 2:
+                grad += 1.0 - p0
+                hess -= p0 * (1.0 - p0)
+            elif code == 1:
+                grad += 1.0 - p0 - p1
+                hess -= p0 * (1.0 - p0) + p1 * (1.0 - p1)
+            else:
+                grad -= p1
+                hess -= p1 * (1.0 - p1)
+        step = np.clip(-grad / hess, -2.0 * scale, 2.0 * scale)
+        mode += step
+        if np.max(np.abs(step) / scale) < 1e-9:
+            break
+    return mode, 1.0 / np.sqrt(-hess)
+
+
+def _adaptive_nodes(terms: list[Term], scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """Per-draw quadrature grid for the posterior of a latent variable L ~ Normal(0, scale).
+
+    Gauss-Hermite nodes are centred on each draw's posterior mode and scaled by its curvature
+    (Laplace), then weighted by the exact posterior relative to that normal: adaptive Gauss-Hermite
+    quadrature, as lme4 (nAGQ) uses for the same integrals. Returns nodes (S, N), weights (S, N)
+    summing to one per draw, and the pooled posterior mean and sd of L.
+    """
+    if not terms:
+        nodes = scale[:, None] * _GH_Z[None, :]
+        weights = np.broadcast_to(_GH_W / _GH_W.sum(), nodes.shape)
+        return nodes, weights, {"mean": 0.0, "sd": float(np.sqrt(np.mean(scale**2)))}
+    mode, sd = _laplace(terms, scale)
+    nodes = mode[:, None] + sd[:, None] * _GH_Z[None, :]
+    log_prior = -0.5 * (nodes / scale[:, None]) ** 2
     log_q = -0.5 * _GH_Z[None, :] ** 2 - np.log(sd)[:, None]
-    weights = _normalise(np.log(_GH_W)[None, :] + log_post(nodes) - log_q)
+    weights = _normalise(np.log(_GH_W)[None, :] + log_prior + _log_lik(terms, nodes) - log_q)
+    mean = (weights * nodes).sum(axis=1)
+    second = (weights * nodes**2).sum(axis=1)
     pooled_mean = float(mean.mean())
-    pooled_var = float((sd**2 + mean**2).mean() - pooled_mean**2)
-    return nodes, weights, {"mean": pooled_mean, "sd": float(np.sqrt(max(pooled_var, 0.0)))}
+    return nodes, weights, {"mean": pooled_mean, "sd": float(np.sqrt(max(second.mean() - pooled_mean**2, 0.0)))}
+
+
+def _predict(base: np.ndarray, nodes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """E[logistic(base + L)] per draw and option: (S, K) from base (S, K), nodes and weights (S, N).
+
+    Computed in float32 (about four times faster exponentials; error < 1e-6, far below Monte Carlo
+    error), returned as float64.
+    """
+    eta = base.astype(np.float32)[:, :, None] + nodes.astype(np.float32)[:, None, :]
+    p = np.matmul(_expit(eta), weights.astype(np.float32)[:, :, None])[..., 0]
+    return p.astype(float)
 
 
 def prognose(
@@ -199,50 +269,26 @@ def prognose(
     xb = posterior.beta @ x  # (S,)
 
     # Responsiveness: each adequate trial with a known outcome, with the failures before it.
-    evidence = []
+    u_terms: list[Term] = []
     failures = 0
     for ta in trials:
         code = _OUTCOME_CODE.get(ta.outcome)
         if not ta.adequate or code is None:
             continue
         f_eff = min(failures, posterior.max_failures_effect)
-        evidence.append((_kind_column(posterior, ta.drug_class, "alpha") + xb - posterior.lam * f_eff, code))
+        a = _kind_column(posterior, ta.drug_class, "alpha") + xb - posterior.lam * f_eff
+        u_terms.append((a, code, posterior.kappa))
         if code in (0, 1):
             failures += 1
-    kappa = posterior.kappa[:, None]
-    su = posterior.sigma_u[:, None]
+    u_nodes, w_u, responsiveness = _adaptive_nodes(u_terms, posterior.sigma_u)
 
-    def log_post_u(u: np.ndarray) -> np.ndarray:
-        out = -0.5 * (u / su) ** 2
-        for a, code in evidence:
-            eta = a[:, None] + u
-            if code == 2:
-                lik = _expit(eta)
-            elif code == 1:
-                lik = _expit(eta + kappa) - _expit(eta)
-            else:
-                lik = _expit(-(eta + kappa))
-            out = out + np.log(np.clip(lik, 1e-300, None))
-        return out
-
-    u_nodes, w_u, responsiveness = _adaptive_nodes(log_post_u, posterior.sigma_u)
-
-    # Tolerability: every trial with a recorded burden (adequate or not).
-    burden_evidence = [
-        (_kind_column(posterior, ta.drug_class, "delta"), bool(ta.significant_burden))
+    # Tolerability: every trial with a recorded burden (adequate or not); binary, so no gap.
+    v_terms: list[Term] = [
+        (_kind_column(posterior, ta.drug_class, "delta"), 2 if ta.significant_burden else 0, 0.0)
         for ta in trials
         if getattr(ta, "significant_burden", None) is not None
     ]
-    sv = posterior.sigma_v[:, None]
-
-    def log_post_v(v: np.ndarray) -> np.ndarray:
-        out = -0.5 * (v / sv) ** 2
-        for d, burdened in burden_evidence:
-            z = d[:, None] + v
-            out = out + np.log(np.clip(_expit(z if burdened else -z), 1e-300, None))
-        return out
-
-    v_nodes, w_v, tolerability = _adaptive_nodes(log_post_v, posterior.sigma_v)
+    v_nodes, w_v, tolerability = _adaptive_nodes(v_terms, posterior.sigma_v)
 
     excluded = {}
     for ci in contraindications:
@@ -255,10 +301,9 @@ def prognose(
         idx = [posterior.option_index(c) for c in names]
         f_next = min(failures, posterior.max_failures_effect)
         base = posterior.alpha[:, idx] + (xb - posterior.lam * f_next)[:, None]  # (S, K)
-        eta = base[:, :, None] + u_nodes[:, None, :]  # (S, K, N)
-        p_rem = np.matmul(_expit(eta), w_u[:, :, None])[..., 0]
-        p_resp = np.matmul(_expit(eta + posterior.kappa[:, None, None]), w_u[:, :, None])[..., 0]
-        p_bur = np.matmul(_expit(posterior.delta[:, idx][:, :, None] + v_nodes[:, None, :]), w_v[:, :, None])[..., 0]
+        p_rem = _predict(base, u_nodes, w_u)
+        p_resp = _predict(base + posterior.kappa[:, None], u_nodes, w_u)
+        p_bur = _predict(posterior.delta[:, idx], v_nodes, w_v)
         p_resp = np.maximum(p_resp, p_rem)
         for j, name in enumerate(names):
             options[name] = OptionDraws(name, p_rem[:, j].copy(), p_resp[:, j].copy(), p_bur[:, j].copy())

@@ -16,7 +16,7 @@ from panel.viewable import Viewer
 
 from dashboards.charts import ComparisonChart, JourneyChart, comparison_rows, comparison_words, journey_rows, journey_words
 from dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
-from dashboards.icons import burden_groups, burden_sentence, icon_array_svg, legend_html, outcome_groups, outcome_sentence
+from dashboards.icons import burden_groups, burden_sentence, icon_array_img, legend_html, outcome_groups, outcome_sentence
 from dashboards.palette import STYLESHEETS, option_words
 from dashboards.state import CaseSession
 
@@ -46,8 +46,14 @@ def _interval(entry: dict[str, Any] | None) -> tuple[float, float] | None:
     return float(entry["hdi_low"]), float(entry["hdi_high"])
 
 
-def option_cards_html(prognosis: list[dict[str, Any]]) -> str:
-    """One card per candidate option: 100 people for the outcome, 100 for side effects, with sentences."""
+def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, Any]] | None = None) -> str:
+    """One card per candidate option: 100 people for the outcome, 100 for side effects, with sentences.
+
+    ``cautions`` (the contract's ``contraindications``) adds each option's cautions to its card.
+    """
+    notes: dict[str, list[str]] = {}
+    for c in cautions or []:
+        notes.setdefault(str(c.get("option")), []).append(str(c.get("reason", "")))
     cards = []
     for entry in prognosis:
         rem, resp, bur = entry.get("p_remission"), entry.get("p_response"), entry.get("p_burden")
@@ -63,15 +69,17 @@ def option_cards_html(prognosis: list[dict[str, Any]]) -> str:
             side_words = burden_sentence(option_words(entry["option"], capital=False), side, _interval(bur))
             side_block = (
                 f'<figure class="fu-array"><figcaption>Side effects</figcaption>'
-                f'{icon_array_svg(side, side_words, uid=entry["option"] + "-b")}{legend_html(side)}'
+                f'{icon_array_img(side, side_words, uid=entry["option"] + "-b")}{legend_html(side)}'
                 f'<p class="fu-words">{html.escape(side_words)}</p></figure>'
             )
         cards.append(
             f'<section class="fu-card" aria-label="{html.escape(name)}" data-option="{html.escape(entry["option"])}">'
             f"<h3>{html.escape(name)}</h3><div class='fu-arrays'>"
             f'<figure class="fu-array"><figcaption>How people feel after it</figcaption>'
-            f'{icon_array_svg(outcome, words, uid=entry["option"] + "-o")}{legend_html(outcome)}'
-            f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}</div></section>'
+            f'{icon_array_img(outcome, words, uid=entry["option"] + "-o")}{legend_html(outcome)}'
+            f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}</div>'
+            + "".join(f'<p class="fu-caution"><b>Take care:</b> {html.escape(n)}</p>' for n in notes.get(entry["option"], []))
+            + "</section>"
         )
     cards.append(
         '<section class="fu-card fu-palliative" aria-label="Care focused on quality of life" data-option="palliative_focus">'
@@ -218,7 +226,7 @@ class ConsultationView(Viewer):
         rows = journey_rows(trials, s.report.get("trials", []), scale_table())
         self.journey.update(rows)
         self.journey_text.object = "**The journey in words.** " + journey_words(rows)
-        self.cards.object = option_cards_html(s.report.get("prognosis", []))
+        self.cards.object = option_cards_html(s.report.get("prognosis", []), s.report.get("contraindications", []))
         self.footer.object = provenance_words(s.report)
 
     def _on_decision(self, *_events: Any) -> None:

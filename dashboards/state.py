@@ -25,10 +25,23 @@ VALUE_NAMES = ("remission", "response", "no_response", "significant_burden", "pa
 log = logging.getLogger("futility.dashboard")
 
 
+_ASSESSMENTS: dict[str, Any] = {}
+_ASSESSMENTS_MAX = 32
+
+
 def _default_assess(case: Case) -> Any:
+    """``futility.assessment.assess``, cached per case content (assessments are immutable, so sessions
+    showing the same case share one; the per-session values never change the cached object)."""
     from futility.assessment import assess  # imported late: the app starts before the posterior loads
 
-    return assess(case)
+    key = case.model_dump_json()
+    found = _ASSESSMENTS.get(key)
+    if found is None:
+        found = assess(case)
+        if len(_ASSESSMENTS) >= _ASSESSMENTS_MAX:
+            _ASSESSMENTS.pop(next(iter(_ASSESSMENTS)))
+        _ASSESSMENTS[key] = found
+    return found
 
 
 class CaseSession(param.Parameterized):

@@ -197,3 +197,17 @@ def test_store_panel_saves_and_lists_history(app, session: CaseSession, tmp_path
         records = store.history("demo-001")
         assert len(records) == 1
         assert store.reviews(records[0].id)[0].decision == "request_more_information"
+
+
+def test_real_assessment_of_the_demo_case() -> None:
+    """With the package's own assess(), the demo loads and a values move changes the comparison."""
+    s = CaseSession()
+    assert s.load_path(demo_case_path()), s.problems
+    assert s.report["model"]["n_draws"] > 0
+    app = create_app(session=s)
+    before = app.consultation.comparison_text.object
+    shown = {r["option"] for r in comparison_rows(s.decision)}
+    assert shown == {o["option"] for o in s.report["decision"]["options"]}
+    app.consultation.values.sliders["palliative_focus"].value = round(1.0 - s.palliative_focus, 2)
+    assert app.consultation.comparison_text.object != before
+    assert _eu(s.decision, "palliative_focus") == pytest.approx(s.palliative_focus)

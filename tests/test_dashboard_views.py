@@ -62,9 +62,11 @@ def test_option_cards_show_benefits_and_harms_alike_and_list_excluded_options() 
          "p_response": {"mean": 0.5, "hdi_low": 0.4, "hdi_high": 0.6}, "p_burden": {"mean": 0.25, "hdi_low": 0.1, "hdi_high": 0.4}},
         {"option": "maoi", "p_remission": None, "p_response": None, "p_burden": None, "contraindicated": "uncontrolled hypertension"},
     ]
-    page = option_cards_html(prognosis)
-    assert page.count("<svg") == 2
+    page = option_cards_html(prognosis, [{"option": "ect", "reason": "needs an anaesthetic review"}])
+    assert page.count('<img class="fu-icons"') == 2
     assert "about 30 feel well again" in page and "about 25 have significant side effects" in page
+    assert 'alt="Of 100 people like you who try' in page
+    assert "Take care:</b> needs an anaesthetic review" in page
     assert "Options not suitable now" in page and "uncontrolled hypertension" in page
     assert 'data-option="palliative_focus"' in page
 

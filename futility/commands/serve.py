@@ -6,7 +6,6 @@ with exit status 2. Case contents never go to the logs.
 """
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -66,4 +65,9 @@ def register(app: typer.Typer) -> None:
 
         shown = "localhost" if config.address in {"127.0.0.1", "::1"} else config.address
         typer.echo(f"futility dashboard: http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
-        pn.serve(functools.partial(create_app, str(case) if case is not None else None, db_url=db), threaded=False, **kwargs)
+        case_path = str(case) if case is not None else None
+
+        def session_app():  # a plain function: panel.serve calls it once per browser session
+            return create_app(case_path, db_url=db)
+
+        pn.serve(session_app, threaded=False, **kwargs)

@@ -117,5 +117,8 @@ def _served_case_path() -> str | None:
 
 
 if __name__.startswith("bokeh_app"):  # `panel serve dashboards/app.py`
+    from dashboards.serving import quiet_logs
+
+    quiet_logs()
     _app = create_app(_served_case_path())
     pn.Column(_app, sizing_mode="stretch_width").servable(title="futility")

@@ -98,17 +98,16 @@ class JourneyChart:
     def __init__(self) -> None:
         self.bands = ColumnDataSource(dict(left=[], right=[], top=[]))
         self.lines = ColumnDataSource(dict(x0=[], x1=[], y=[]))
-        self.segments = ColumnDataSource(dict(x0=[], x1=[], y0=[], y1=[], colour=[], label=[], detail=[]))
+        self.segments = ColumnDataSource(dict(x0=[], x1=[], y0=[], y1=[], colour=[], label=[], detail=[], outcome=[]))
         fig = _base("Your treatment journey", 300, x_axis_label="weeks since the first recorded trial", y_axis_label="symptom score (lower is better)")
         fig.quad(left="left", right="right", bottom=0, top="top", source=self.bands, fill_color=OUTCOME_COLOURS["remission"], fill_alpha=0.15, line_alpha=0, legend_label="remission range")
         fig.segment(x0="x0", x1="x1", y0="y", y1="y", source=self.lines, line_dash="dashed", line_color="#444444", line_width=1.5, legend_label="response line (half the starting score)")
-        seg = fig.segment(x0="x0", x1="x1", y0="y0", y1="y1", source=self.segments, line_color="colour", line_width=5)
+        seg = fig.segment(x0="x0", x1="x1", y0="y0", y1="y1", source=self.segments, line_color="colour", line_width=5, legend_field="outcome")
         fig.scatter(x="x1", y="y1", source=self.segments, size=11, color="colour", marker="circle")
         fig.text(x="x0", y="y0", text="label", source=self.segments, text_font_size="12px", y_offset=-6, text_baseline="bottom")
         fig.add_tools(HoverTool(renderers=[seg], tooltips=[("", "@detail")]))
-        fig.legend.location = "top_right"
         fig.legend.label_text_font_size = "11px"
-        fig.legend.background_fill_alpha = 0.8
+        fig.add_layout(fig.legend[0], "right")
         fig.y_range = Range1d(0, 30)
         self.figure = fig
 
@@ -128,6 +127,7 @@ class JourneyChart:
             colour=[_OUTCOME_COLOUR.get(r["outcome"], "#6E6E6E") for r in scored],
             label=[f"{r['number']}. {r['agent']}" for r in scored],
             detail=[journey_words([r]) for r in scored],
+            outcome=[r["outcome"].replace("_", " ") for r in scored],
         )
         top = max([r["baseline"] for r in scored] + [10.0])
         self.figure.y_range.end = top * 1.25

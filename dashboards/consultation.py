@@ -28,15 +28,11 @@ SUPPORT_STATEMENT = (
 
 #: Slider wording: the visual analogue scale for each value.
 VALUE_QUESTIONS = {
-    "remission": ("How good would it be to feel well again?", "as bad as it could be", "best imaginable"),
-    "response": ("How good would it be to feel clearly better, but not fully well?", "as bad as it could be", "best imaginable"),
-    "no_response": ("How good is life as it is now, without real improvement?", "as bad as it could be", "best imaginable"),
-    "significant_burden": ("How much would significant side effects take away?", "everything", "nothing"),
-    "palliative_focus": (
-        "How good would life be with care focused on quality of life, comfort and function, without new antidepressant trials?",
-        "as bad as it could be",
-        "best imaginable",
-    ),
+    "remission": ("Feeling well again", "as bad as it could be", "best imaginable"),
+    "response": ("Clearly better, but not fully well", "as bad as it could be", "best imaginable"),
+    "no_response": ("Life as it is now, without real improvement", "as bad as it could be", "best imaginable"),
+    "significant_burden": ("What significant side effects would take away", "everything", "nothing"),
+    "palliative_focus": ("Care focused on comfort and quality of life, no new trials", "as bad as it could be", "best imaginable"),
 }
 
 
@@ -69,14 +65,14 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
             side_words = burden_sentence(option_words(entry["option"], capital=False), side, _interval(bur))
             side_block = (
                 f'<figure class="fu-array"><figcaption>Side effects</figcaption>'
-                f'{icon_array_img(side, side_words, uid=entry["option"] + "-b")}{legend_html(side)}'
+                f'{icon_array_img(side, side_words, uid=entry["option"] + "-b", size=15)}{legend_html(side)}'
                 f'<p class="fu-words">{html.escape(side_words)}</p></figure>'
             )
         cards.append(
             f'<section class="fu-card" aria-label="{html.escape(name)}" data-option="{html.escape(entry["option"])}">'
             f"<h3>{html.escape(name)}</h3><div class='fu-arrays'>"
             f'<figure class="fu-array"><figcaption>How people feel after it</figcaption>'
-            f'{icon_array_img(outcome, words, uid=entry["option"] + "-o")}{legend_html(outcome)}'
+            f'{icon_array_img(outcome, words, uid=entry["option"] + "-o", size=15)}{legend_html(outcome)}'
             f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}</div>'
             + "".join(f'<p class="fu-caution"><b>Take care:</b> {html.escape(n)}</p>' for n in notes.get(entry["option"], []))
             + "</section>"
@@ -158,8 +154,8 @@ class ValuesPanel(Viewer):
         reset = pn.widgets.Button(label="Back to the values in the case file", color="light")
         reset.on_click(lambda _e: s.reset_values())
         self._layout = pn.Column(
-            pn.pane.Markdown("## What matters to you\nEach slider goes from the worst to the best you can imagine. "
-                             "The comparison below changes as you move them."),
+            pn.pane.Markdown("## What matters to you\nHow good would each of these be for you? Each slider goes from "
+                             "the worst to the best you can imagine. The comparison changes as you move them."),
             *rows, self.gamble, reset, sizing_mode="stretch_width",
         )
 

@@ -90,3 +90,39 @@ def test_cli_refuses_bad_case_before_serving(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["serve", str(bad), "--port", "0"])
     assert result.exit_code == 2
     assert "age" in result.output
+
+
+def test_panel_serve_compatible_and_logs_no_case_data(tmp_path) -> None:
+    """`panel serve dashboards/app.py` serves the app; its output carries no case data after a session."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "panel", "serve", "dashboards/app.py", "--port", str(port), "--log-level", "info"],
+            cwd=root, stdout=out, stderr=subprocess.STDOUT,
+        )
+        try:
+            body, deadline = "", time.monotonic() + 90
+            while time.monotonic() < deadline and not body:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/app", timeout=30) as r:
+                        body = r.read().decode("utf-8")
+                except OSError:
+                    time.sleep(0.5)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    assert "<title>futility</title>" in body
+    text = log.read_text(encoding="utf-8")
+    for secret in ("demo-001", "sertraline", "bupropion", "lithium"):
+        assert secret not in text, f"server output mentions {secret!r}"

@@ -211,3 +211,16 @@ def test_real_assessment_of_the_demo_case() -> None:
     app.consultation.values.sliders["palliative_focus"].value = round(1.0 - s.palliative_focus, 2)
     assert app.consultation.comparison_text.object != before
     assert _eu(s.decision, "palliative_focus") == pytest.approx(s.palliative_focus)
+
+
+def test_export_gives_the_html_case_report_under_current_values() -> None:
+    """The committee export is the package's HTML report, with the values now on the sliders."""
+    s = CaseSession()
+    assert s.load_path(demo_case_path())
+    app = create_app(session=s)
+    s.palliative_focus = 0.61
+    content = app.committee._export().read().decode("utf-8")
+    assert content.lstrip().lower().startswith("<!doctype html")
+    assert "demo-001" in content
+    assert app.committee.download.filename == "demo-001-report.html"
+    assert "0.61" in content

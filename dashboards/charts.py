@@ -160,11 +160,16 @@ def comparison_words(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No options to compare."
     ordered = sorted(rows, key=lambda r: r["mean"], reverse=True)
-    parts = [
-        f"{r['name']}: {100 * r['mean']:.0f} out of 100 (range {100 * r['low']:.0f} to {100 * r['high']:.0f}); "
-        f"the best fit in {100 * r['p_best']:.0f} in 100 of the model's scenarios."
-        for r in ordered
-    ]
+    parts = []
+    for r in ordered:
+        if round(100 * r["low"]) == round(100 * r["high"]):
+            spread = "set by your own rating, so no range"
+        else:
+            spread = f"range {100 * r['low']:.0f} to {100 * r['high']:.0f}"
+        parts.append(
+            f"{r['name']}: {100 * r['mean']:.0f} out of 100 ({spread}); "
+            f"the best fit in {100 * r['p_best']:.0f} in 100 of the model's scenarios."
+        )
     return "How well each option fits what matters to you, from 0 (worst) to 100 (best): " + " ".join(parts)
 
 

@@ -224,3 +224,13 @@ def test_export_gives_the_html_case_report_under_current_values() -> None:
     assert "demo-001" in content
     assert app.committee.download.filename == "demo-001-report.html"
     assert "0.61" in content
+
+
+def test_standard_gamble_answer_sets_the_value(app, session: CaseSession) -> None:
+    """Answering the standard-gamble question sets that state's value to p x value of remission."""
+    values = app.consultation.values
+    values.gamble_state.value = "no_response"
+    values.gamble_chance.value = 40
+    values._use_gamble(None)
+    assert session.no_response == pytest.approx(round(0.40 * session.remission, 2))
+    assert "no_response" in session.stated

@@ -79,7 +79,8 @@ def test_comparison_words_name_every_option_with_its_range() -> None:
     ]
     text = comparison_words(rows)
     assert text.index("ECT") < text.index("Palliative")
-    assert "62 out of 100 (range 50 to 70)" in text and "45 out of 100" in text
+    assert "62 out of 100 (range 50 to 70)" in text
+    assert "45 out of 100 (set by your own rating, so no range)" in text
 
 
 def test_journey_words_give_reasons_for_inadequate_trials() -> None:

@@ -126,3 +126,36 @@ def test_panel_serve_compatible_and_logs_no_case_data(tmp_path) -> None:
     text = log.read_text(encoding="utf-8")
     for secret in ("demo-001", "sertraline", "bupropion", "lithium"):
         assert secret not in text, f"server output mentions {secret!r}"
+
+
+def test_basic_auth_server_asks_for_login(tmp_path) -> None:
+    """With --basic-auth the app is not served before login: the page is the login form."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, **{COOKIE_SECRET_ENV: "k" * 48})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "futility", "serve", "--port", str(port), "--basic-auth", "correct-horse-battery"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        page, url, deadline = "", "", time.monotonic() + 60
+        while time.monotonic() < deadline and not page:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
+                    page, url = r.read().decode("utf-8"), r.geturl()
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "login" in url
+    assert "password" in page.lower()
+    assert "demo-001" not in page

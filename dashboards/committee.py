@@ -98,8 +98,8 @@ def screening_html(report: dict[str, Any]) -> str:
     contra = report.get("contraindications", [])
     parts.append(
         html_table(
-            ["option", "reason", "source"],
-            [[c.get("option"), c.get("reason"), c.get("source")] for c in contra] or [["none", "", ""]],
+            ["option", "severity", "reason", "source"],
+            [[c.get("option"), c.get("severity", ""), c.get("reason"), c.get("source")] for c in contra] or [["none", "", "", ""]],
             caption="Contraindications",
         )
     )

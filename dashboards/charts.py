@@ -322,3 +322,68 @@ class ThresholdChart:
             now=[100 * r["p_remission_now"] for r in rows],
             threshold=[float("nan") if r.get("p_remission_threshold") is None else 100 * r["p_remission_threshold"] for r in rows],
         )
+
+
+# ----- measurement-based care: recent scores --------------------------------------------------------
+def score_rows(scores: list[dict[str, Any]], scale_name: str | None) -> list[dict[str, Any]]:
+    """The dated ratings on the trajectory's scale, oldest first."""
+    rows = [s for s in scores if scale_name is None or s.get("scale") == scale_name]
+    return sorted(rows, key=lambda s: str(s.get("date")))
+
+
+def scores_words(rows: list[dict[str, Any]], measurement: dict[str, Any] | None) -> str:
+    """The recent ratings in sentences (text alternative of the scores chart)."""
+    if not rows:
+        return "No dated ratings are recorded."
+    listed = ", ".join(f"{r['value']:g} on {r['date']}" for r in rows)
+    text = f"{rows[0]['scale']} ratings: {listed}."
+    if measurement:
+        band = str(measurement.get("severity_band", "")).replace("_", " ")
+        status = str(measurement.get("status", "")).replace("_", " ")
+        reduction = measurement.get("percent_reduction")
+        text += f" The latest is in the {band} range"
+        if reduction is not None:
+            text += f", {reduction:.0f}% lower than the first"
+        text += f" ({status})."
+    return text
+
+
+class ScoresChart:
+    """Dated ratings over the severity bands of their scale, the remission range shaded in blue and the
+    response line (half the first rating) dashed."""
+
+    def __init__(self) -> None:
+        from bokeh.models import DatetimeTickFormatter
+
+        self.bands = ColumnDataSource(dict(bottom=[], top=[], label=[], colour=[], x=[]))
+        self.points = ColumnDataSource(dict(date=[], value=[], text=[]))
+        self.response = Span(location=0, dimension="width", line_dash="dashed", line_color="#444444", line_width=1.5, visible=False)
+        fig = _base("Your recent ratings", 230, x_axis_type="datetime", y_axis_label="score (lower is better)")
+        fig.hstrip(y0="bottom", y1="top", source=self.bands, fill_color="colour", fill_alpha=0.5, line_alpha=0)
+        fig.text(x="x", y="bottom", text="label", source=self.bands, x_offset=4, text_font_size="11px", text_color="#333333", text_baseline="bottom")
+        fig.add_layout(self.response)
+        fig.line(x="date", y="value", source=self.points, line_color=OKABE_ITO["black"], line_width=2)
+        dots = fig.scatter(x="date", y="value", source=self.points, size=10, color=OKABE_ITO["black"])
+        fig.add_tools(HoverTool(renderers=[dots], tooltips=[("", "@text")]))
+        fig.xaxis.formatter = DatetimeTickFormatter(days="%d %b %Y", months="%b %Y")
+        self.figure = fig
+
+    def update(self, rows: list[dict[str, Any]], scale: Any | None) -> None:
+        import datetime as dt
+
+        dates = [dt.datetime.fromisoformat(str(r["date"])) for r in rows]
+        self.points.data = dict(date=dates, value=[r["value"] for r in rows], text=[f"{r['value']:g} on {r['date']}" for r in rows])
+        if scale is not None:
+            greys = ["#F4F4F4", "#E6E6E6"]
+            bands = [b for b in scale.bands]
+            self.bands.data = dict(
+                bottom=[low for _, low, _ in bands],
+                top=[high + 1 if i < len(bands) - 1 else high for i, (_, _, high) in enumerate(bands)],
+                label=[name.replace("_", " ") for name, _, _ in bands],
+                colour=["#BFD9EE" if high <= scale.remission_max else greys[i % 2] for i, (_, _, high) in enumerate(bands)],
+                x=[dates[0] if dates else dt.datetime(2000, 1, 1)] * len(bands),
+            )
+            self.figure.y_range = Range1d(0, scale.maximum)
+        if rows:
+            self.response.location = rows[0]["value"] / 2.0
+            self.response.visible = True

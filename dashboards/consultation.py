@@ -14,7 +14,17 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from dashboards.charts import ComparisonChart, JourneyChart, comparison_rows, comparison_words, journey_rows, journey_words
+from dashboards.charts import (
+    ComparisonChart,
+    JourneyChart,
+    ScoresChart,
+    comparison_rows,
+    comparison_words,
+    journey_rows,
+    journey_words,
+    score_rows,
+    scores_words,
+)
 from dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
 from dashboards.icons import burden_groups, burden_sentence, icon_array_img, legend_html, outcome_groups, outcome_sentence
 from dashboards.palette import STYLESHEETS, option_words
@@ -177,6 +187,8 @@ class ConsultationView(Viewer):
         s = self.session
         self.journey = JourneyChart()
         self.journey_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
+        self.scores = ScoresChart()
+        self.scores_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
         self.cards = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
         self.comparison = ComparisonChart()
         self.comparison_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt", "fu-comparison-words"])
@@ -192,6 +204,8 @@ class ConsultationView(Viewer):
             pn.pane.Markdown("## Your treatment journey so far", margin=(10, 10, 0, 10)),
             pn.pane.Bokeh(self.journey.figure, sizing_mode="stretch_width"),
             self.journey_text,
+            pn.pane.Bokeh(self.scores.figure, sizing_mode="stretch_width"),
+            self.scores_text,
             pn.pane.Markdown("## What might happen with each option\nEach picture shows 100 people like you: people with "
                              "depression that has not lifted after treatments like yours. Filled figures had the outcome; "
                              "outlined figures did not. The chances are for the end of one full course of the option, "
@@ -222,6 +236,12 @@ class ConsultationView(Viewer):
         rows = journey_rows(trials, s.report.get("trials", []), scale_table())
         self.journey.update(rows)
         self.journey_text.object = "**The journey in words.** " + journey_words(rows)
+        measurement = s.report.get("measurement") or None
+        scale_name = measurement.get("scale") if measurement else None
+        scores = [sc.model_dump(mode="json") for sc in s.case.scores] if s.case is not None else []
+        dated = score_rows(scores, scale_name)
+        self.scores.update(dated, scale_table().get(dated[0]["scale"]) if dated else None)
+        self.scores_text.object = "**Your ratings in words.** " + scores_words(dated, measurement)
         self.cards.object = option_cards_html(s.report.get("prognosis", []), s.report.get("contraindications", []))
         self.footer.object = provenance_words(s.report)
 

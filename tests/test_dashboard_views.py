@@ -140,3 +140,17 @@ def test_problems_html_escapes_and_names_fields() -> None:
     text = problems_html([("trials[0].agent", "unknown agent '<script>'")])
     assert "trials[0].agent" in text and "<script>" not in text and 'role="alert"' in text
     assert re.search(r"&lt;script&gt;", text)
+
+
+def test_scores_words_list_ratings_and_trajectory() -> None:
+    """The ratings chart's text alternative lists each dated rating and the trajectory's band and status."""
+    from dashboards.charts import score_rows, scores_words
+
+    scores = [{"date": "2026-03-02", "scale": "PHQ-9", "value": 17}, {"date": "2026-01-05", "scale": "PHQ-9", "value": 19},
+              {"date": "2026-02-01", "scale": "MADRS", "value": 30}]
+    rows = score_rows(scores, "PHQ-9")
+    assert [r["value"] for r in rows] == [19, 17]
+    text = scores_words(rows, {"severity_band": "moderately_severe", "status": "non_response", "percent_reduction": 10.5})
+    assert "19 on 2026-01-05, 17 on 2026-03-02" in text
+    assert "moderately severe range, 10% lower than the first (non response)" in text
+    assert scores_words([], None) == "No dated ratings are recorded."

@@ -167,32 +167,40 @@ _OUTCOME_CODE = {"non_response": 0, "partial_response": 0, "response": 1, "remis
 
 @dataclass(frozen=True)
 class Registry:
-    """Patient-level trials, collapsed into sufficient statistics.
+    """Patient-level trials as sufficient statistics.
 
-    Efficacy patterns (P, T): ``kind`` indexes OPTION_KINDS (``len(OPTION_KINDS)`` = a kind outside the
-    model, which takes the population mean effect), ``failures`` counts earlier adequate non-remitting
-    trials, ``y`` is 0 (no response), 1 (response without remission) or 2 (remission), -1 = padding;
-    ``x`` (P, F) the factors; ``count`` the patients sharing the pattern. Because ``failures`` carries
-    the order, a pattern is the *multiset* of (kind, failures, y) with the factors. Burden patterns
-    (Q, T) are separate (burden has no patient factors): ``burden_kind``, ``burden`` 0/1 (-1 padding),
-    ``burden_count``.
+    A *cell* is what the likelihood of one trial depends on: option kind, earlier failures (capped at
+    :data:`MAX_FAILURES_EFFECT`) and the patient factors. ``cell_kind`` (C,) indexes OPTION_KINDS
+    (``len(OPTION_KINDS)`` = a kind outside the model, which takes the population mean effect),
+    ``cell_failures`` (C,), ``cell_x`` (C, F). A patient's efficacy evidence is the multiset of
+    observations ``cell * 3 + y`` (y = 0 no response, 1 response without remission, 2 remission);
+    ``obs`` (P, T) holds one row per distinct multiset (padding -1) and ``count`` (P,) the patients
+    sharing it. Burden has no patient factors: its observations are ``kind * 2 + burden`` in
+    ``burden_obs`` (Q, T) with ``burden_count``.
     """
 
-    kind: np.ndarray
-    failures: np.ndarray
-    y: np.ndarray
-    x: np.ndarray
+    cell_kind: np.ndarray
+    cell_failures: np.ndarray
+    cell_x: np.ndarray
+    obs: np.ndarray
     count: np.ndarray
-    burden_kind: np.ndarray
-    burden: np.ndarray
+    burden_obs: np.ndarray
     burden_count: np.ndarray
     n_patients: int
     n_trials: int
 
 
-#: Episode duration is rounded to this many months in registry patterns (its per-month effect is
-#: small, OR 1.022 per month, so rounding moves the log odds by < 0.04) to let patients share patterns.
-REGISTRY_MONTHS_STEP = 3.0
+#: Episode duration is rounded to this many months in the registry (its per-month effect is small,
+#: OR 1.022 per month: rounding moves the log odds by < 0.07) so that patients share cells.
+REGISTRY_MONTHS_STEP = 6.0
+
+
+def _padded(rows: list[tuple[int, ...]]) -> np.ndarray:
+    width = max([len(r) for r in rows] + [1])
+    out = np.full((len(rows), width), -1, dtype=int)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+    return out
 
 
 def _truthy(text: str) -> bool | None:
@@ -256,52 +264,47 @@ def read_registry(path: str | Path) -> Registry:
                 raise UserError(f"{path.name} line {line}: {exc}") from None
     if not patients:
         raise UserError(f"{path.name}: no trials")
+    cells: dict[tuple, int] = {}
     efficacy: dict[tuple, int] = {}
     tolerability: dict[tuple, int] = {}
     n_trials = 0
     for pat in patients.values():
         trials = sorted(pat["trials"], key=lambda t: t[0])
         n_trials += len(trials)
+        x = pat["x"].copy()
+        x[3] = REGISTRY_MONTHS_STEP * round(x[3] / REGISTRY_MONTHS_STEP)
         seq, bseq = [], []
         failures = 0
         for _, option, adequate, outcome, burden in trials:
             kind = OPTION_KINDS.index(option) if option in OPTION_KINDS else len(OPTION_KINDS)
             if adequate and outcome != "unknown":
                 y = _OUTCOME_CODE[outcome]
-                seq.append((kind, failures, y))
+                cell = cells.setdefault((kind, min(failures, MAX_FAILURES_EFFECT), tuple(x)), len(cells))
+                seq.append(cell * 3 + y)
                 if y in (0, 1):
                     failures += 1
             if burden is not None:
-                bseq.append((kind, int(burden)))
-        x = pat["x"].copy()
-        x[3] = REGISTRY_MONTHS_STEP * round(x[3] / REGISTRY_MONTHS_STEP)
+                bseq.append(kind * 2 + int(burden))
         if seq:
-            key = (tuple(x), tuple(sorted(seq)))
+            key = tuple(sorted(seq))
             efficacy[key] = efficacy.get(key, 0) + 1
         if bseq:
             bkey = tuple(sorted(bseq))
             tolerability[bkey] = tolerability.get(bkey, 0) + 1
-    t_max = max([len(seq) for _, seq in efficacy] + [1])
-    p = len(efficacy)
-    kind = np.full((p, t_max), len(OPTION_KINDS), dtype=int)
-    fails = np.zeros((p, t_max))
-    y = np.full((p, t_max), -1, dtype=int)
-    x = np.zeros((p, len(FACTORS)))
-    count = np.zeros(p)
-    for i, ((xs, seq), c) in enumerate(sorted(efficacy.items())):
-        x[i], count[i] = xs, c
-        for t, (kd, f, yy) in enumerate(seq):
-            kind[i, t], fails[i, t], y[i, t] = kd, f, yy
-    b_max = max([len(b) for b in tolerability] + [1])
-    q = len(tolerability)
-    bkind = np.full((q, b_max), len(OPTION_KINDS), dtype=int)
-    bval = np.full((q, b_max), -1, dtype=int)
-    bcount = np.zeros(q)
-    for i, (bseq, c) in enumerate(sorted(tolerability.items())):
-        bcount[i] = c
-        for t, (kd, b) in enumerate(bseq):
-            bkind[i, t], bval[i, t] = kd, b
-    return Registry(kind, fails, y, x, count, bkind, bval, bcount, len(patients), n_trials)
+    order = sorted(cells, key=cells.get)
+    eff_keys = sorted(efficacy)
+    bur_keys = sorted(tolerability)
+    return Registry(
+        cell_kind=np.array([c[0] for c in order], dtype=int),
+        cell_failures=np.array([c[1] for c in order], dtype=float),
+        cell_x=np.array([c[2] for c in order], dtype=float).reshape(len(order), len(FACTORS)),
+        obs=_padded(eff_keys),
+        count=np.array([efficacy[k] for k in eff_keys], dtype=float),
+        burden_obs=_padded(bur_keys),
+        burden_count=np.array([tolerability[k] for k in bur_keys], dtype=float),
+        n_patients=len(patients),
+        n_trials=n_trials,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ model
@@ -391,29 +394,59 @@ def build_model(
     return model
 
 
+def _softplus(x):
+    """log(1 + exp(x)), written with elementwise ops that PyTensor compiles to C (stable for large |x|)."""
+    import pytensor.tensor as pt
+
+    return pt.log1p(pt.exp(-pt.abs(x))) + pt.maximum(x, 0.0)
+
+
+def _count_dot(obs: np.ndarray, n_rows: int, table):
+    """Sum of table rows per history, as a sparse (histories x rows) count matrix times the table.
+
+    A sparse product keeps the gradient (the transpose product) in compiled code; a gather's
+    gradient would be a slow scatter-add.
+    """
+    import pytensor.sparse as ps
+    import scipy.sparse as sp
+
+    rows, cols = np.nonzero(obs >= 0)
+    counts = sp.csr_matrix((np.ones(rows.size), (rows, obs[rows, cols])), shape=(obs.shape[0], n_rows))
+    counts.sum_duplicates()
+    return ps.structured_dot(ps.as_sparse_variable(counts), table)
+
+
 def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k) -> None:
-    """Exact per-pattern marginal likelihood, weighted by the number of patients sharing it."""
+    """Exact marginal likelihood per distinct history, weighted by the patients sharing it.
+
+    The log-likelihood of every (cell, outcome) is tabulated once per quadrature node, (3C, G), with
+    closed forms in softplus: remission ``eta - sp(eta)``, response without remission
+    ``eta + log(expm1 kappa) - sp(eta) - sp(eta + kappa)``, no response ``-sp(eta + kappa)``. A
+    history's log-likelihood at each node is then a sum of table rows (a gather, no exponentials),
+    and ``logsumexp`` over the nodes integrates u. Cost grows with cells x nodes plus histories x
+    nodes, not with patients x trials x nodes of transcendental work.
+    """
     import pymc as pm
     import pytensor.tensor as pt
 
+    log_w = np.log(w)[None, :]
     if reg.count.size:
         alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
-        xb = pt.dot(reg.x, beta)  # (P,)
-        eta = alpha_ext[reg.kind] + xb[:, None] - lam * np.minimum(reg.failures, MAX_FAILURES_EFFECT)  # (P, T)
-        eta = eta[:, :, None] + u[None, None, :]  # (P, T, G)
-        p_rem = pm.math.sigmoid(eta)
-        p_resp = pm.math.sigmoid(eta + kappa)
-        y = reg.y[:, :, None]
-        lik = pt.switch(pt.eq(y, 2), p_rem, pt.switch(pt.eq(y, 1), p_resp - p_rem, pt.switch(pt.eq(y, 0), 1 - p_resp, 1.0)))
-        like_u = (pt.exp(pt.log(pt.clip(lik, 1e-12, 1.0)).sum(axis=1)) * w).sum(-1)  # (P,)
-        pm.Potential("registry_efficacy", (reg.count * pt.log(like_u)).sum())
+        a = alpha_ext[reg.cell_kind] + pt.dot(reg.cell_x, beta) - lam * reg.cell_failures  # (C,)
+        eta = a[:, None] + u[None, :]  # (C, G)
+        sp0 = _softplus(eta)
+        sp1 = _softplus(eta + kappa)
+        table = pt.stack([-sp1, eta + pt.log(pt.expm1(kappa)) - sp0 - sp1, eta - sp0], axis=1)  # (C, 3, G)
+        table = pt.concatenate([table.reshape((-1, table.shape[-1])), pt.zeros((1, table.shape[-1]))], axis=0)
+        log_like = pt.logsumexp(_count_dot(reg.obs, 3 * reg.cell_kind.size + 1, table) + log_w, axis=1)  # (P,)
+        pm.Potential("registry_efficacy", (reg.count * log_like).sum())
     if reg.burden_count.size:
         delta_ext = pt.concatenate([delta, mu_delta[None]])
-        z = delta_ext[reg.burden_kind][:, :, None] + v[None, None, :]
-        b = reg.burden[:, :, None]
-        log_lik = pt.switch(pt.eq(b, 1), pt.log(pm.math.sigmoid(z)), pt.switch(pt.eq(b, 0), pt.log(pm.math.sigmoid(-z)), 0.0))
-        like_v = (pt.exp(log_lik.sum(axis=1)) * w).sum(-1)
-        pm.Potential("registry_burden", (reg.burden_count * pt.log(like_v)).sum())
+        z = delta_ext[:, None] + v[None, :]  # (K + 1, G)
+        btable = pt.stack([-_softplus(z), z - _softplus(z)], axis=1)  # (K + 1, 2, G): no burden, burden
+        btable = pt.concatenate([btable.reshape((-1, btable.shape[-1])), pt.zeros((1, btable.shape[-1]))], axis=0)
+        log_like_v = pt.logsumexp(_count_dot(reg.burden_obs, 2 * (k + 1) + 1, btable) + log_w, axis=1)
+        pm.Potential("registry_burden", (reg.burden_count * log_like_v).sum())
 
 
 # ------------------------------------------------------------------------------------------ fit & save

@@ -52,15 +52,17 @@ def test_registry_collapses_identical_histories(tmp_path):
     reg = model.read_registry(write_registry(tmp_path, rows))
     assert reg.n_patients == 3 and reg.n_trials == 6
     assert sorted(reg.count.tolist()) == [1.0, 2.0]
-    twice = int(np.argmax(reg.count))
-    assert sorted(reg.y[twice].tolist()) == [0, 2]
-    assert reg.failures[twice][reg.y[twice] == 2].tolist() == [1]  # ECT came after one failure
-    assert sorted(zip(reg.burden_count.tolist(), reg.burden.tolist())) == [(2.0, [0, 1])]
-    once = 1 - twice
-    used = reg.y[once] != -1  # the inadequate trial is left out, the row is padded
-    assert reg.kind[once][used].tolist() == [len(model.OPTION_KINDS)]  # rTMS: population mean effect
-    assert reg.y[once][used].tolist() == [1]
-    assert reg.x[once, model.FACTORS.index("episode_months")] == model.EPISODE_MONTHS_CAP
+    twice = reg.obs[int(np.argmax(reg.count))]
+    cells = [(int(reg.cell_kind[o // 3]), int(reg.cell_failures[o // 3]), o % 3) for o in twice if o >= 0]
+    ssri, ect = model.OPTION_KINDS.index("ssri"), model.OPTION_KINDS.index("ect")
+    assert sorted(cells) == [(ssri, 0, 0), (ect, 1, 2)]  # no response to an SSRI, then remission with ECT after one failure
+    ect_burden = [o for o in reg.burden_obs[0] if o >= 0]
+    assert reg.burden_count.tolist() == [2.0] and sorted(ect_burden) == [ssri * 2 + 0, ect * 2 + 1]
+    once = [o for o in reg.obs[int(np.argmin(reg.count))] if o >= 0]
+    assert len(once) == 1  # the inadequate SSRI trial is left out
+    cell = once[0] // 3
+    assert reg.cell_kind[cell] == len(model.OPTION_KINDS) and once[0] % 3 == 1  # rTMS response: population mean kind
+    assert reg.cell_x[cell, model.FACTORS.index("episode_months")] == model.EPISODE_MONTHS_CAP
 
 
 def test_registry_errors_name_the_line(tmp_path):

@@ -123,3 +123,17 @@ def test_registry_moves_the_posterior(tmp_path):
     updated = model.fit(reg, draws=150, tune=150, chains=2, sampler="pymc", random_seed=5)
     ect = model.OPTION_KINDS.index("ect")
     assert updated.posterior["alpha"].values[..., ect].mean() > base.posterior["alpha"].values[..., ect].mean() + 0.3
+
+
+def test_fit_command_reports_a_bad_registry_in_one_line(tmp_path):
+    """`futility fit --registry` with a broken file exits with status 2 and one line naming the line."""
+    from typer.testing import CliRunner
+
+    from futility.cli import app
+
+    path = write_registry(tmp_path, ["a,1,ssri,1,cured,0,0,0,0,1"])
+    result = CliRunner().invoke(app, ["fit", "--registry", str(path), "--out", str(tmp_path / "p.nc")])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.strip().splitlines() if line]
+    assert len(lines) == 1 and "line 2: outcome" in lines[0]
+    assert not (tmp_path / "p.nc").exists()

@@ -348,42 +348,45 @@ def scores_words(rows: list[dict[str, Any]], measurement: dict[str, Any] | None)
     return text
 
 
-class ScoresChart:
-    """Dated ratings over the severity bands of their scale, the remission range shaded in blue and the
-    response line (half the first rating) dashed."""
+def scores_svg(rows: list[dict[str, Any]], scale: Any | None, description: str) -> str:
+    """Dated ratings over the severity bands of their scale, as a light inline SVG (``description`` is its
+    text alternative): remission range in light blue, response line (half the first rating) dashed."""
+    import datetime as dt
+    import html as _html
 
-    def __init__(self) -> None:
-        from bokeh.models import DatetimeTickFormatter
+    if not rows or scale is None:
+        return ""
+    width, height, left, right, top, bottom = 900, 210, 44, 44, 10, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    days = [dt.date.fromisoformat(str(r["date"])[:10]).toordinal() for r in rows]
+    d0, d1 = min(days), max(days)
+    span = max(d1 - d0, 1)
 
-        self.bands = ColumnDataSource(dict(bottom=[], top=[], label=[], colour=[], x=[]))
-        self.points = ColumnDataSource(dict(date=[], value=[], text=[]))
-        self.response = Span(location=0, dimension="width", line_dash="dashed", line_color="#444444", line_width=1.5, visible=False)
-        fig = _base("Your recent ratings", 230, x_axis_type="datetime", y_axis_label="score (lower is better)")
-        fig.hstrip(y0="bottom", y1="top", source=self.bands, fill_color="colour", fill_alpha=0.5, line_alpha=0)
-        fig.text(x="x", y="bottom", text="label", source=self.bands, x_offset=4, text_font_size="11px", text_color="#333333", text_baseline="bottom")
-        fig.add_layout(self.response)
-        fig.line(x="date", y="value", source=self.points, line_color=OKABE_ITO["black"], line_width=2)
-        dots = fig.scatter(x="date", y="value", source=self.points, size=10, color=OKABE_ITO["black"])
-        fig.add_tools(HoverTool(renderers=[dots], tooltips=[("", "@text")]))
-        fig.xaxis.formatter = DatetimeTickFormatter(days="%d %b %Y", months="%b %Y")
-        self.figure = fig
+    def x(day: int) -> float:
+        return left + 30 + (0.5 if d0 == d1 else (day - d0) / span) * (plot_w - 60)
 
-    def update(self, rows: list[dict[str, Any]], scale: Any | None) -> None:
-        import datetime as dt
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / scale.maximum)
 
-        dates = [dt.datetime.fromisoformat(str(r["date"])) for r in rows]
-        self.points.data = dict(date=dates, value=[r["value"] for r in rows], text=[f"{r['value']:g} on {r['date']}" for r in rows])
-        if scale is not None:
-            greys = ["#F4F4F4", "#E6E6E6"]
-            bands = [b for b in scale.bands]
-            self.bands.data = dict(
-                bottom=[low for _, low, _ in bands],
-                top=[high + 1 if i < len(bands) - 1 else high for i, (_, _, high) in enumerate(bands)],
-                label=[name.replace("_", " ") for name, _, _ in bands],
-                colour=["#BFD9EE" if high <= scale.remission_max else greys[i % 2] for i, (_, _, high) in enumerate(bands)],
-                x=[dates[0] if dates else dt.datetime(2000, 1, 1)] * len(bands),
-            )
-            self.figure.y_range = Range1d(0, scale.maximum)
-        if rows:
-            self.response.location = rows[0]["value"] / 2.0
-            self.response.visible = True
+    parts = []
+    greys = ["#F4F4F4", "#E6E6E6"]
+    for i, (name, low, high) in enumerate(scale.bands):
+        upper = high + 1 if i < len(scale.bands) - 1 else high
+        colour = "#BFD9EE" if high <= scale.remission_max else greys[i % 2]
+        parts.append(f'<rect x="{left}" y="{y(upper):.1f}" width="{plot_w}" height="{y(low) - y(upper):.1f}" fill="{colour}"/>')
+        parts.append(f'<text x="{left + 4}" y="{y(low) - 3:.1f}" font-size="11" fill="#333">{_html.escape(name.replace("_", " "))}</text>')
+    first = rows[0]["value"] / 2.0
+    parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(first):.1f}" y2="{y(first):.1f}" stroke="#444" stroke-dasharray="5 4"/>')
+    parts.append(f'<text x="{left + plot_w - 4}" y="{y(first) - 3:.1f}" font-size="11" text-anchor="end" fill="#333">response line (half the first rating)</text>')
+    points = " ".join(f"{x(d):.1f},{y(r['value']):.1f}" for d, r in zip(days, rows))
+    parts.append(f'<polyline points="{points}" fill="none" stroke="#000" stroke-width="2"/>')
+    for d, r in zip(days, rows):
+        parts.append(f'<circle cx="{x(d):.1f}" cy="{y(r["value"]):.1f}" r="5" fill="#000"><title>{r["value"]:g} on {r["date"]}</title></circle>')
+        parts.append(f'<text x="{x(d):.1f}" y="{height - 12}" font-size="11" text-anchor="middle" fill="#333">{_html.escape(str(r["date"]))}</text>')
+    for tick in range(0, scale.maximum + 1, 5 if scale.maximum <= 30 else 10):
+        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="#333">{tick}</text>')
+    label = _html.escape(description, quote=True)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" viewBox="0 0 {width} {height}" '
+        f'style="width:100%;max-width:{width}px;height:auto"><title>{label}</title>{"".join(parts)}</svg>'
+    )

@@ -17,12 +17,12 @@ from panel.viewable import Viewer
 from dashboards.charts import (
     ComparisonChart,
     JourneyChart,
-    ScoresChart,
     comparison_rows,
     comparison_words,
     journey_rows,
     journey_words,
     score_rows,
+    scores_svg,
     scores_words,
 )
 from dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
@@ -187,7 +187,7 @@ class ConsultationView(Viewer):
         s = self.session
         self.journey = JourneyChart()
         self.journey_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
-        self.scores = ScoresChart()
+        self.scores = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
         self.scores_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
         self.cards = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
         self.comparison = ComparisonChart()
@@ -204,7 +204,8 @@ class ConsultationView(Viewer):
             pn.pane.Markdown("## Your treatment journey so far", margin=(10, 10, 0, 10)),
             pn.pane.Bokeh(self.journey.figure, sizing_mode="stretch_width"),
             self.journey_text,
-            pn.pane.Bokeh(self.scores.figure, sizing_mode="stretch_width"),
+            pn.pane.Markdown("### Your recent ratings", margin=(0, 10)),
+            self.scores,
             self.scores_text,
             pn.pane.Markdown("## What might happen with each option\nEach picture shows 100 people like you: people with "
                              "depression that has not lifted after treatments like yours. Filled figures had the outcome; "
@@ -240,8 +241,9 @@ class ConsultationView(Viewer):
         scale_name = measurement.get("scale") if measurement else None
         scores = [sc.model_dump(mode="json") for sc in s.case.scores] if s.case is not None else []
         dated = score_rows(scores, scale_name)
-        self.scores.update(dated, scale_table().get(dated[0]["scale"]) if dated else None)
-        self.scores_text.object = "**Your ratings in words.** " + scores_words(dated, measurement)
+        words = scores_words(dated, measurement)
+        self.scores.object = scores_svg(dated, scale_table().get(dated[0]["scale"]) if dated else None, words)
+        self.scores_text.object = "**Your ratings in words.** " + words
         self.cards.object = option_cards_html(s.report.get("prognosis", []), s.report.get("contraindications", []))
         self.footer.object = provenance_words(s.report)
 

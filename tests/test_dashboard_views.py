@@ -154,3 +154,15 @@ def test_scores_words_list_ratings_and_trajectory() -> None:
     assert "19 on 2026-01-05, 17 on 2026-03-02" in text
     assert "moderately severe range, 10% lower than the first (non response)" in text
     assert scores_words([], None) == "No dated ratings are recorded."
+
+
+def test_scores_svg_draws_each_rating_with_a_text_alternative() -> None:
+    """The ratings chart is an SVG with one point per rating, the scale's bands and its description."""
+    from dashboards.charts import scores_svg
+
+    rows = [{"date": "2026-01-05", "scale": "PHQ-9", "value": 19}, {"date": "2026-03-02", "scale": "PHQ-9", "value": 17}]
+    svg = scores_svg(rows, scale_table()["PHQ-9"], "PHQ-9 ratings: 19 then 17")
+    assert svg.count("<circle") == 2
+    assert svg.count("<rect") == len(scale_table()["PHQ-9"].bands)
+    assert 'aria-label="PHQ-9 ratings: 19 then 17"' in svg
+    assert scores_svg([], None, "") == ""

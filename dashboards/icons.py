@@ -79,31 +79,28 @@ def burden_groups(p_burden: float) -> list[IconGroup]:
 def icon_array_svg(groups: list[IconGroup], description: str, *, uid: str, size: int = 17) -> str:
     """An SVG of 100 people filled row by row in group order, with ``description`` as its text alternative.
 
-    Filled icons carry the event; outlined ones do not, so the array reads without colour too.
+    Filled icons carry the event; outlined ones do not, so the array reads without colour too. Each group
+    is one CSS class, so the 100 icons stay short (``<use>`` of one symbol).
     """
     gap = max(size // 6, 2)
     side = 10 * size + 9 * gap
-    sid = f"person-{uid}"
+    sid = f"p-{uid}"
+    styles = []
     cells: list[str] = []
     index = 0
-    for group in groups:
+    for k, group in enumerate(groups):
+        fill, stroke = (group.colour, group.colour) if group.filled else ("#FFFFFF", "#6E6E6E")
+        styles.append(f".g{k}{{fill:{fill};stroke:{stroke};stroke-width:0.6}}")
         for _ in range(group.count):
             row, col = divmod(index, 10)
-            x, y = col * (size + gap), row * (size + gap)
-            style = (
-                f'fill="{group.colour}" stroke="{group.colour}"'
-                if group.filled
-                else f'fill="#FFFFFF" stroke="#6E6E6E"'
-            )
-            cells.append(
-                f'<use href="#{sid}" x="{x}" y="{y}" width="{size}" height="{size}" {style} stroke-width="0.6"/>'
-            )
+            cells.append(f'<use href="#{sid}" x="{col * (size + gap)}" y="{row * (size + gap)}" class="g{k}"/>')
             index += 1
     label = html.escape(description, quote=True)
+    symbol = _PERSON.format(sid=sid).replace('viewBox="0 0 10 10">', f'viewBox="0 0 10 10" width="{size}" height="{size}">')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
         f'width="{side}" height="{side}" viewBox="0 0 {side} {side}">'
-        f"<title>{label}</title><defs>{_PERSON.format(sid=sid)}</defs>{''.join(cells)}</svg>"
+        f"<title>{label}</title><style>{''.join(styles)}</style><defs>{symbol}</defs>{''.join(cells)}</svg>"
     )
 
 

@@ -240,15 +240,24 @@ def _adaptive_nodes(terms: list[Term], scale: np.ndarray) -> tuple[np.ndarray, n
     return nodes, weights, {"mean": pooled_mean, "sd": float(np.sqrt(max(second.mean() - pooled_mean**2, 0.0)))}
 
 
-def _predict(base: np.ndarray, nodes: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """E[logistic(base + L)] per draw and option: (S, K) from base (S, K), nodes and weights (S, N).
+def _predict(base: np.ndarray, nodes: np.ndarray, weights: np.ndarray, gap: np.ndarray | None = None):
+    """E[logistic(base + L)] per draw and option, (S, K), from base (S, K) and nodes/weights (S, N).
 
-    Computed in float32 (about four times faster exponentials; error < 1e-6, far below Monte Carlo
-    error), returned as float64.
+    With ``gap`` (S,), also E[logistic(base + gap + L)], reusing the same exponentials
+    (exp(-(eta + gap)) = exp(-eta) exp(-gap)). Computed in float32 (about four times faster
+    exponentials; error < 1e-6, far below Monte Carlo error), returned as float64.
     """
     eta = base.astype(np.float32)[:, :, None] + nodes.astype(np.float32)[:, None, :]
-    p = np.matmul(_expit(eta), weights.astype(np.float32)[:, :, None])[..., 0]
-    return p.astype(float)
+    w = weights.astype(np.float32)[:, :, None]
+    e = np.negative(eta, out=eta)
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)
+    if gap is None:
+        return (np.matmul(1.0 / (1.0 + e), w)[..., 0]).astype(float)
+    shifted = e * np.exp(-gap).astype(np.float32)[:, None, None]
+    p = np.matmul(1.0 / (1.0 + e), w)[..., 0].astype(float)
+    p_gap = np.matmul(1.0 / (1.0 + shifted), w)[..., 0].astype(float)
+    return p, p_gap
 
 
 def prognose(
@@ -301,8 +310,7 @@ def prognose(
         idx = [posterior.option_index(c) for c in names]
         f_next = min(failures, posterior.max_failures_effect)
         base = posterior.alpha[:, idx] + (xb - posterior.lam * f_next)[:, None]  # (S, K)
-        p_rem = _predict(base, u_nodes, w_u)
-        p_resp = _predict(base + posterior.kappa[:, None], u_nodes, w_u)
+        p_rem, p_resp = _predict(base, u_nodes, w_u, gap=posterior.kappa)
         p_bur = _predict(posterior.delta[:, idx], v_nodes, w_v)
         p_resp = np.maximum(p_resp, p_rem)
         for j, name in enumerate(names):

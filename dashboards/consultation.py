@@ -61,7 +61,8 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
     for c in cautions or []:
         notes.setdefault(str(c.get("option")), []).append(str(c.get("reason", "")))
     cards = []
-    for entry in prognosis:
+    ranked = sorted(prognosis, key=lambda e: -((e.get("p_remission") or {}).get("mean") or -1.0))
+    for entry in ranked:
         rem, resp, bur = entry.get("p_remission"), entry.get("p_response"), entry.get("p_burden")
         if entry.get("contraindicated") or not rem or rem.get("mean") is None:
             continue
@@ -207,11 +208,6 @@ class ConsultationView(Viewer):
             pn.pane.Markdown("### Your recent ratings", margin=(0, 10)),
             self.scores,
             self.scores_text,
-            pn.pane.Markdown("## What might happen with each option\nEach picture shows 100 people like you: people with "
-                             "depression that has not lifted after treatments like yours. Filled figures had the outcome; "
-                             "outlined figures did not. The chances are for the end of one full course of the option, "
-                             "as in the studies they come from."),
-            self.cards,
             pn.Row(
                 pn.Column(self.values, width=460),
                 pn.Column(
@@ -223,6 +219,11 @@ class ConsultationView(Viewer):
                 ),
                 sizing_mode="stretch_width",
             ),
+            pn.pane.Markdown("## What might happen with each option\nEach picture shows 100 people like you: people with "
+                             "depression that has not lifted after treatments like yours. Filled figures had the outcome; "
+                             "outlined figures did not. The chances are for the end of one full course of the option, "
+                             "as in the studies they come from."),
+            self.cards,
             self.footer,
             sizing_mode="stretch_width",
         )

@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from futility.palette import OKABE_ITO
+
 #: The dashboard's stylesheet, attached to each HTML pane (Panel renders panes in shadow DOM).
 STYLESHEETS = [Path(__file__).with_name("style.css").read_text(encoding="utf-8")]
-
-#: Okabe-Ito palette.
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
 
 #: Outcome colours in the icon arrays and the treatment journey.
 OUTCOME_COLOURS = {

@@ -12,18 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from html import escape
 
-#: Okabe-Ito colours by name.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-    "black": "#000000",
-    "grey": "#BBBBBB",
-}
+from futility.palette import OKABE_ITO
 
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
 

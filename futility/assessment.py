@@ -73,13 +73,11 @@ class Assessment:
             "model": {
                 "version": self.posterior.version,
                 "posterior_file_hash": self.posterior.file_hash,
+                "data_hash": self.posterior.data_hash,
                 "n_draws": self.posterior.n_draws,
                 "diagnostics": _plain(self.posterior.diagnostics),
             },
-            "assumptions": {
-                "adequacy": _plain(self.criteria),
-                "policy": _plain(self.policy),
-            },
+            "assumptions": {"adequacy": _plain(self.criteria)},  # the decision policy is in decision.policy
             "package_version": __version__,
         }
 

@@ -258,7 +258,8 @@ class CommitteeView(Viewer):
             return
         self.futility.object = futility_html(decision)
         self.utilities.object = utilities_html(decision)
-        self.technical.object = decision.get("technical_summary", "")
+        lines = (decision.get("technical_summary") or "").splitlines()
+        self.technical.object = "\n".join(f"- {line}" for line in lines if line.strip())
         sens = decision.get("sensitivity", {}) or {}
         self.tornado.update(sens.get("tornado", []) or [])
         self.tornado_text.object = "**Tornado in words.** " + tornado_words(sens.get("tornado", []) or [])

@@ -74,8 +74,9 @@ EPISODE_MONTHS_CAP = 60.0
 #: Convergence gate: a posterior failing any of these is refused.
 GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 
-#: Gauss-Hermite nodes for integrating the latent variables in the fit.
+#: Gauss-Hermite nodes for integrating the latent variables in the fit (evidence rows; registry).
 QUADRATURE_NODES = 24
+REGISTRY_NODES = 12
 
 _MAX_HISTORY = 3
 
@@ -390,7 +391,8 @@ def build_model(
             pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
 
         if registry is not None:
-            _registry_likelihood(registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k)
+            zr, wr = _gauss_hermite(REGISTRY_NODES)
+            _registry_likelihood(registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, sigma_u * zr, sigma_v * zr, wr, k)
     return model
 
 
@@ -402,18 +404,14 @@ def _softplus(x):
 
 
 def _count_dot(obs: np.ndarray, n_rows: int, table):
-    """Sum of table rows per history, as a sparse (histories x rows) count matrix times the table.
+    """Sum of table rows per history: ``table[obs].sum(axis=1)`` with padding (-1) mapped to a zero row.
 
-    A sparse product keeps the gradient (the transpose product) in compiled code; a gather's
-    gradient would be a slow scatter-add.
+    The table's last row must be zeros. Under nutpie's numba backend the gather and its gradient (a
+    scatter-add) compile to plain loops; a sparse product would run in object mode there.
     """
-    import pytensor.sparse as ps
-    import scipy.sparse as sp
-
-    rows, cols = np.nonzero(obs >= 0)
-    counts = sp.csr_matrix((np.ones(rows.size), (rows, obs[rows, cols])), shape=(obs.shape[0], n_rows))
-    counts.sum_duplicates()
-    return ps.structured_dot(ps.as_sparse_variable(counts), table)
+    index = np.where(obs < 0, n_rows - 1, obs)
+    rows = table[index.ravel()]  # 1-D integer index: a compiled take (and scatter-add for the gradient)
+    return rows.reshape((index.shape[0], index.shape[1], -1)).sum(axis=1)
 
 
 def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k) -> None:

@@ -5,7 +5,7 @@ This is the only module that imports PyMC. It is used offline, by ``futility fit
 :mod:`futility.posterior` and never imports this module. The mathematics is written out in
 ``docs/model.md``; in short, for patient *i* and a trial of option kind *k* after *f* adequate failures::
 
-    eta        = alpha_k + x_i . beta - lam * f + u_i          u_i ~ Normal(0, sigma_u)
+    eta        = alpha_k + x_i . beta - lam * min(f, 3) + u_i  u_i ~ Normal(0, sigma_u)
     P(remission)          = logistic(eta)
     P(response or better) = logistic(eta + kappa)              kappa > 0 (ordinal cutpoint gap)
     P(significant burden) = logistic(delta_k + v_i)            v_i ~ Normal(0, sigma_v)
@@ -13,7 +13,8 @@ This is the only module that imports PyMC. It is used offline, by ``futility fit
 Cohort results enter as binomial counts. A cohort that entered after failing earlier steps (STAR*D
 level k, ECT after medication failure, esketamine trials in TRD) has its rate computed conditional on
 having failed those steps, integrating u with Gauss-Hermite quadrature. Published odds ratios enter as
-normal pseudo-observations on option contrasts; patient-factor effects as priors. An optional site
+normal pseudo-observations on option contrasts; patient-factor effects as priors; the two arms of
+TRANSFORM-2 share a trial offset so that trial informs a contrast, not absolute rates. An optional site
 registry of patient-level trials updates the same parameters (exact marginal likelihood per patient,
 identical histories aggregated into counts).
 """

@@ -88,7 +88,6 @@ def test_gate_refuses_each_failure():
             model.require_gate(diagnostics)
 
 
-@pytest.mark.slow
 def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
     """A tiny PyMC fit is saved, refused by the loader for failing the gate, and usable once it passes."""
     import h5py

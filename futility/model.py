@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from futility.errors import PosteriorError, UserError
-from futility.evidence import Effect, Outcome, evidence_hash, load_effects, load_outcomes
+from futility.evidence import OPTION_KINDS, Effect, Outcome, evidence_hash, load_effects, load_outcomes
 
 __all__ = [
     "EPISODE_MONTHS_CAP",
@@ -49,21 +49,6 @@ __all__ = [
 #: Bump when the parameterisation changes; stored posteriors with another version are refused.
 MODEL_VERSION = "trd-latent-ordinal-3"
 
-#: Option kinds with at least one cited outcome row in the evidence base: the candidate next options.
-OPTION_KINDS: tuple[str, ...] = (
-    "ssri",
-    "snri",
-    "ndri",
-    "nassa",
-    "tca",
-    "maoi",
-    "lithium_augmentation",
-    "thyroid_augmentation",
-    "antipsychotic_augmentation",
-    "ect",
-    "esketamine",
-    "ketamine",
-)
 
 #: Patient factors (x_i). ``episode_months`` enters per month up to :data:`EPISODE_MONTHS_CAP`.
 FACTORS: tuple[str, ...] = ("severe", "psychotic_features", "comorbid_anxiety", "episode_months")

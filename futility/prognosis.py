@@ -25,6 +25,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from futility.draws import OptionDraws
+from futility.evidence import OPTION_KINDS
 from futility.posterior import PosteriorDraws
 
 __all__ = ["CANDIDATE_OPTIONS", "HDI_PROB", "Prognosis", "cohort_rate", "hdi", "prognose", "summarise"]
@@ -32,23 +33,8 @@ __all__ = ["CANDIDATE_OPTIONS", "HDI_PROB", "Prognosis", "cohort_rate", "hdi", "
 #: Credible-interval mass used everywhere in the output (ArviZ's default).
 HDI_PROB = 0.94
 
-#: Option kinds offered as candidate next options: those with cited outcome rows in the evidence base
-#: (futility/evidence/outcomes.csv). rTMS, psychotherapy, serotonin modulators and agomelatine have no
-#: cohort row with a denominator in the bundle yet, so they are not offered (docs/model.md).
-CANDIDATE_OPTIONS: tuple[str, ...] = (
-    "ssri",
-    "snri",
-    "ndri",
-    "nassa",
-    "tca",
-    "maoi",
-    "lithium_augmentation",
-    "thyroid_augmentation",
-    "antipsychotic_augmentation",
-    "ect",
-    "esketamine",
-    "ketamine",
-)
+#: Option kinds offered as candidate next options: those the model has an effect for.
+CANDIDATE_OPTIONS: tuple[str, ...] = OPTION_KINDS
 
 #: Gauss-Hermite nodes for the per-draw integrals (adaptive: centred on each draw's posterior).
 _GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(7)

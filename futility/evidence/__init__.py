@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
+    "OPTION_KINDS",
     "Effect",
     "Outcome",
     "evidence_hash",
@@ -28,6 +29,24 @@ __all__ = [
     "load_outcomes",
     "parse_mixture",
 ]
+
+#: Option kinds with at least one cited outcome row in the evidence base: the model's option effects
+#: and the candidate next options. rTMS, psychotherapy, serotonin modulators and agomelatine have no
+#: cohort row with a denominator in the bundle yet, so they are not offered (docs/model.md).
+OPTION_KINDS: tuple[str, ...] = (
+    "ssri",
+    "snri",
+    "ndri",
+    "nassa",
+    "tca",
+    "maoi",
+    "lithium_augmentation",
+    "thyroid_augmentation",
+    "antipsychotic_augmentation",
+    "ect",
+    "esketamine",
+    "ketamine",
+)
 
 _DIR = Path(str(resources.files("futility") / "evidence"))
 OUTCOMES_CSV = _DIR / "outcomes.csv"

@@ -238,12 +238,15 @@ def _predict(base: np.ndarray, nodes: np.ndarray, weights: np.ndarray, gap: np.n
     e = np.negative(eta, out=eta)
     with np.errstate(over="ignore"):
         np.exp(e, out=e)
-    if gap is None:
-        return (np.matmul(1.0 / (1.0 + e), w)[..., 0]).astype(float)
-    shifted = e * np.exp(-gap).astype(np.float32)[:, None, None]
-    p = np.matmul(1.0 / (1.0 + e), w)[..., 0].astype(float)
-    p_gap = np.matmul(1.0 / (1.0 + shifted), w)[..., 0].astype(float)
-    return p, p_gap
+    shifted = None if gap is None else e * np.exp(-gap).astype(np.float32)[:, None, None]
+    e += 1.0  # in place from here on: logistic = 1 / (1 + exp(-eta)), no temporaries
+    np.reciprocal(e, out=e)
+    p = np.matmul(e, w)[..., 0].astype(float)
+    if shifted is None:
+        return p
+    shifted += 1.0
+    np.reciprocal(shifted, out=shifted)
+    return p, np.matmul(shifted, w)[..., 0].astype(float)
 
 
 def prognose(

@@ -28,6 +28,7 @@ from dashboards.charts import (
 from dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
 from dashboards.icons import burden_groups, burden_sentence, icon_array_img, legend_html, outcome_groups, outcome_sentence
 from dashboards.palette import STYLESHEETS, option_words
+from futility.decision import option_experience
 from dashboards.state import CaseSession
 
 SUPPORT_STATEMENT = (
@@ -50,6 +51,18 @@ def _interval(entry: dict[str, Any] | None) -> tuple[float, float] | None:
     if not entry or entry.get("hdi_low") is None or entry.get("hdi_high") is None:
         return None
     return float(entry["hdi_low"]), float(entry["hdi_high"])
+
+
+def _experience_html(option: str) -> str:
+    """The 'what it is like' paragraph of an option's card, with its source (IPDAS item 6)."""
+    found = option_experience(option)
+    if found is None:
+        return ""
+    text, source = found
+    return (
+        f'<p class="fu-experience"><b>What it is like:</b> {html.escape(text)} '
+        f'<span class="fu-source">(Source: {html.escape(source)})</span></p>'
+    )
 
 
 def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, Any]] | None = None) -> str:
@@ -85,6 +98,7 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
             f'<figure class="fu-array"><figcaption>How people feel after it</figcaption>'
             f'{icon_array_img(outcome, words, uid=entry["option"] + "-o", size=15)}{legend_html(outcome)}'
             f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}</div>'
+            + _experience_html(entry["option"])
             + "".join(f'<p class="fu-caution"><b>Take care:</b> {html.escape(n)}</p>' for n in notes.get(entry["option"], []))
             + "</section>"
         )

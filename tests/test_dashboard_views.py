@@ -167,3 +167,33 @@ def test_scores_svg_draws_each_rating_with_a_text_alternative() -> None:
     assert svg.count("<rect") == len(scale_table()["PHQ-9"].bands)
     assert 'aria-label="PHQ-9 ratings: 19 then 17"' in svg
     assert scores_svg([], None, "") == ""
+
+
+def test_option_cards_say_what_each_option_is_like():
+    """Each option card with a described experience carries it with its source (IPDAS qualifying item 6)."""
+    from dashboards.consultation import option_cards_html
+    from futility.decision import option_experience
+
+    interval = {"mean": 0.1, "hdi_low": 0.05, "hdi_high": 0.15}
+    prognosis = [
+        {"option": "ect", "p_remission": interval, "p_response": {"mean": 0.2, "hdi_low": 0.1, "hdi_high": 0.3},
+         "p_burden": interval, "contraindicated": False},
+        {"option": "ssri", "p_remission": interval, "p_response": {"mean": 0.2, "hdi_low": 0.1, "hdi_high": 0.3},
+         "p_burden": interval, "contraindicated": False},
+    ]
+    html_text = option_cards_html(prognosis)
+    assert html_text.count("What it is like:") == 2
+    assert "Semkovska" in html_text
+    assert option_experience("rtms") is None
+
+
+def test_every_offered_option_has_a_sourced_experience():
+    """Every candidate option the model offers has a plain description with a cited source."""
+    from futility.decision import option_experience
+    from futility.evidence import OPTION_KINDS
+
+    for option in OPTION_KINDS:
+        found = option_experience(option)
+        assert found is not None, option
+        text, source = found
+        assert len(text) > 40 and source.strip()

@@ -20,6 +20,7 @@ from futility.decision._policy import (
     GateContext,
     Policy,
     guideline_table,
+    option_experience,
     plain_label,
 )
 from futility.decision._sensitivity import Sensitivity
@@ -42,6 +43,7 @@ __all__ = [
     "decide",
     "default_table",
     "guideline_table",
+    "option_experience",
     "plain_label",
     "resolve_utilities",
 ]

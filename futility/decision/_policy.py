@@ -150,3 +150,18 @@ def _cautions(contraindications: Any) -> dict[str, str]:
         if getattr(c, "severity", "contraindicated") == "caution":
             found.setdefault(c.option, []).append(c.reason)
     return {option: "; ".join(reasons) for option, reasons in found.items()}
+
+
+@lru_cache(maxsize=1)
+def _experience_table() -> dict[str, tuple[str, str]]:
+    path = resources.files("futility") / "data" / "option_experience.csv"
+    with path.open(encoding="utf-8") as fh:
+        return {row["option"]: (row["experience"], row["source"]) for row in csv.DictReader(fh)}
+
+
+def option_experience(option: str) -> tuple[str, str] | None:
+    """What going through an option is like, in plain words, and its source (IPDAS qualifying item 6).
+
+    From ``futility/data/option_experience.csv``; None for an option without a described experience.
+    """
+    return _experience_table().get(option)

@@ -7,10 +7,12 @@ reads a stored posterior (no fitting, no PyMC import) and returns an :class:`Ass
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from futility import __version__
 from futility.case import Case, Values
@@ -61,13 +63,13 @@ class Assessment:
         """The JSON contract (DESIGN.md) with the additive extensions listed in docs/architecture.md."""
         return {
             "case_id": self.case.id,
-            "trials": [_trial_dict(t) for t in self.trials],
+            "trials": [_plain(t) for t in self.trials],
             "trd": _plain(self.trd),
             "staging": {"thase_rush": self.staging.thase_rush, "maudsley": _maudsley_dict(self.staging.maudsley)},
             "screening": _plain(self.screening),
             "contraindications": [_plain(c) for c in self.contraindications],
             "inflammation": self.inflammation,
-            "measurement": _plain(self.measurement) if self.measurement is not None else None,
+            "measurement": self.measurement.to_dict() if self.measurement is not None else None,
             "prognosis": self.prognosis.to_list(),
             "decision": self.decision.to_dict(),
             "model": {
@@ -126,7 +128,7 @@ def assess(
 
 
 def _plain(obj: Any) -> Any:
-    """Dataclasses, tuples, sets and enums to JSON-ready builtins."""
+    """Dataclasses, tuples, sets, enums and numpy scalars to JSON-ready builtins."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
@@ -135,19 +137,11 @@ def _plain(obj: Any) -> Any:
         return [_plain(v) for v in obj]
     if isinstance(obj, (set, frozenset)):
         return sorted(_plain(v) for v in obj)
-    if isinstance(obj, (dt.date, dt.datetime)):
-        return obj.isoformat()
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, np.generic):
         return obj.item()
-    if hasattr(obj, "value") and obj.__class__.__module__ != "builtins" and isinstance(getattr(obj, "value"), str):
-        return obj.value  # Enum
     return obj
-
-
-def _trial_dict(trial: TrialAssessment) -> dict[str, Any]:
-    data = _plain(trial)
-    data["reasons"] = list(trial.reasons)
-    return data
 
 
 def _maudsley_dict(stage: MaudsleyStage) -> dict[str, Any]:

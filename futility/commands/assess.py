@@ -3,26 +3,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from futility.commands._common import user_errors
 
+if TYPE_CHECKING:  # pragma: no cover
+    from futility.assessment import Assessment
+    from futility.case import Case
+
 __all__ = ["register", "render_text"]
 
 
-def _assess_file(case_path: Path, posterior: Optional[Path], min_weeks: float, min_adherence: float,
-                 threshold: Optional[float]) -> dict[str, Any]:
+def _assess_file(case_path: Path, posterior: Optional[Path] = None, min_weeks: Optional[float] = None,
+                 min_adherence: Optional[float] = None, threshold: Optional[float] = None) -> "Assessment":
+    """Load and assess a case file; a policy option left as None keeps the package default."""
     from futility.assessment import assess
     from futility.case import load_case
     from futility.clinical.adequacy import AdequacyCriteria
     from futility.decision import Policy
 
-    case = load_case(case_path)
-    criteria = AdequacyCriteria(min_weeks=min_weeks, min_adherence=min_adherence)
+    overrides = {"min_weeks": min_weeks, "min_adherence": min_adherence}
+    criteria = AdequacyCriteria(**{k: v for k, v in overrides.items() if v is not None})
     policy = Policy() if threshold is None else Policy(futility_threshold=threshold)
-    return assess(case, posterior_path=posterior, criteria=criteria, policy=policy).to_dict()
+    return assess(load_case(case_path), posterior_path=posterior, criteria=criteria, policy=policy)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,10 +47,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Assess a case: adequacy, TRD, staging, screening, prognosis and the decision analysis."""
         with user_errors():
-            result = _assess_file(case, posterior, min_weeks, min_adherence, futility_threshold)
-            saved_id = _save(case, result, db, author) if save else None
-        if saved_id is not None:
-            result = {**result, "assessment_id": saved_id}
+            assessment = _assess_file(case, posterior, min_weeks, min_adherence, futility_threshold)
+            result = assessment.to_dict()
+            if save:
+                result["assessment_id"] = _save(assessment.case, result, db, author)
         if as_json:
             typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         else:
@@ -59,17 +64,14 @@ def register(app: typer.Typer) -> None:
         from futility.case import demo_case_path
 
         with user_errors():
-            result = _assess_file(demo_case_path(), None, 6.0, 0.8, None)
+            result = _assess_file(demo_case_path()).to_dict()
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_text(result))
 
 
-def _save(case_path: Path, result: dict[str, Any], db: Optional[str], author: Optional[str]) -> Any:
-    from futility.case import load_case
-    from futility.store import CaseStore, default_author
+def _save(case: "Case", result: dict[str, Any], db: Optional[str], author: Optional[str]) -> Any:
+    from futility.store import CaseStore, resolve_author
 
-    store = CaseStore(db)
-    record = store.save_assessment(load_case(case_path), result, author or default_author())
-    return record.id
+    return CaseStore(db).save_assessment(case, result, resolve_author(author)).id
 
 
 def _interval(p: dict[str, float], scale: float = 100.0) -> str:

@@ -16,9 +16,6 @@ from futility.store._records import (
 )
 from futility.store._store import CaseStore, resolve_author, resolve_db_url
 
-#: The author recorded when none is given (``$FUTILITY_AUTHOR``, else the OS user); same as ``resolve_author()``.
-default_author = resolve_author
-
 __all__ = [
     "REVIEW_DECISIONS",
     "AssessmentRecord",
@@ -29,7 +26,6 @@ __all__ = [
     "Comparison",
     "Review",
     "canonical_json",
-    "default_author",
     "resolve_author",
     "resolve_db_url",
     "to_frame",

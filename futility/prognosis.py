@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from futility.clinical.screening import by_severity
 from futility.draws import OptionDraws
 from futility.evidence import OPTION_KINDS
 from futility.posterior import PosteriorDraws
@@ -288,10 +289,7 @@ def prognose(
     ]
     v_nodes, w_v, tolerability = _adaptive_nodes(v_terms, posterior.sigma_v)
 
-    excluded = {}
-    for ci in contraindications:
-        if getattr(ci, "severity", "contraindicated") == "contraindicated" and ci.option not in excluded:
-            excluded[ci.option] = ci.reason
+    excluded = {o: reasons[0] for o, reasons in by_severity(contraindications, "contraindicated").items()}
     names = [c for c in candidates if c not in excluded and posterior.option_index(c) is not None]
 
     options: dict[str, OptionDraws] = {}
@@ -304,10 +302,9 @@ def prognose(
         p_resp = np.maximum(p_resp, p_rem)
         for j, name in enumerate(names):
             options[name] = OptionDraws(name, p_rem[:, j].copy(), p_resp[:, j].copy(), p_bur[:, j].copy())
-    contraindicated = {k: excluded[k] for k in excluded}
     return Prognosis(
         options=options,
-        contraindicated=contraindicated,
+        contraindicated=excluded,
         responsiveness=responsiveness,
         tolerability=tolerability,
         adequate_failures=failures,

@@ -240,6 +240,20 @@ def contraindications(case) -> list[Contraindication]:
     return found
 
 
+def by_severity(contraindications: Iterable, severity: str) -> dict[str, list[str]]:
+    """Option kind -> its reasons, in order, for the contraindications of one severity.
+
+    ``by_severity(found, "contraindicated")`` is what removes options from the candidates;
+    ``by_severity(found, "caution")`` keeps them, named beside the option. Items without a severity
+    count as ``contraindicated``.
+    """
+    found: dict[str, list[str]] = {}
+    for c in contraindications:
+        if getattr(c, "severity", "contraindicated") == severity:
+            found.setdefault(c.option, []).append(c.reason)
+    return found
+
+
 def inflammation_note(case) -> str | None:
     """A note on CRP: > 3 mg/L low-grade inflammation (Osimo 2019), > 5 mg/L possible immune-target
     candidate (Raison 2013, infliximab benefit only above 5). None when CRP is missing or <= 3."""

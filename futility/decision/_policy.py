@@ -11,6 +11,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Mapping
 
+from futility.clinical.screening import by_severity
+
 #: Name of the option that stands for palliative-focused care (a row of its own, never "no care").
 PALLIATIVE = "palliative_focus"
 
@@ -115,10 +117,8 @@ class GateContext:
             screening_flags=tuple(screening.flags),
             meets_trd=bool(trd.meets_criteria),
             tried_options=frozenset(t.drug_class for t in trials if t.adequate and t.drug_class),
-            contraindicated=frozenset(
-                c.option for c in contraindications if getattr(c, "severity", "contraindicated") == "contraindicated"
-            ),
-            cautions=_cautions(contraindications),
+            contraindicated=frozenset(by_severity(contraindications, "contraindicated")),
+            cautions={o: "; ".join(r) for o, r in by_severity(contraindications, "caution").items()},
         )
 
 
@@ -141,15 +141,6 @@ def plain_label(option: str) -> str:
 def short_label(option: str) -> str:
     """The plain label without its explanation in brackets: 'ECT (brief ...)' -> 'ECT'."""
     return plain_label(option).split(" (")[0]
-
-
-def _cautions(contraindications: Any) -> dict[str, str]:
-    """Option kind -> the reasons for caution, joined ('; '), from the rules' contraindication list."""
-    found: dict[str, list[str]] = {}
-    for c in contraindications:
-        if getattr(c, "severity", "contraindicated") == "caution":
-            found.setdefault(c.option, []).append(c.reason)
-    return {option: "; ".join(reasons) for option, reasons in found.items()}
 
 
 @lru_cache(maxsize=1)

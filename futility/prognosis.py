@@ -16,9 +16,14 @@ probabilities over those nodes, with f = the patient's adequate failures so far.
 burden works the same way with the tolerability v, updated by every trial whose FIBSER burden was
 recorded (adequate or not: stopping early for side effects is burden evidence). The result keeps one
 value per draw, so every summary carries a 94% highest-density interval.
+
+Speed (a few ms for 12 options and 4000 draws): the likelihood is handled as one product of binary
+logistic factors, and odds exp(-eta) split into a per-draw part at the grid's centre and a per-node
+part, so exponentials are taken over (options, draws) and (nodes, draws), never over all three.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -39,6 +44,8 @@ CANDIDATE_OPTIONS: tuple[str, ...] = OPTION_KINDS
 
 #: Gauss-Hermite nodes for the per-draw integrals (adaptive: centred on each draw's posterior).
 _GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(7)
+#: log w_n + z_n^2 / 2: the node part of the log weight of adaptive quadrature, as a (N, 1) column.
+_GH_LOG_W = (np.log(_GH_W) + 0.5 * _GH_Z**2)[:, None]
 _NEWTON_STEPS = 25
 _OUTCOME_CODE = {"remission": 2, "response": 1, "partial_response": 0, "non_response": 0}
 
@@ -140,114 +147,188 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _normalise(log_w: np.ndarray) -> np.ndarray:
-    log_w = log_w - log_w.max(axis=1, keepdims=True)
-    w = np.exp(log_w)
-    return w / w.sum(axis=1, keepdims=True)
-
-
 #: One piece of evidence about a latent variable L, per draw: ``(a, code, gap)`` with
 #: P(y = 2) = logistic(a + L), P(y >= 1) = logistic(a + gap + L); code 2, 1 or 0 as observed.
 Term = tuple[np.ndarray, int, np.ndarray | float]
 
 
-def _log_lik(terms: list[Term], latent: np.ndarray) -> np.ndarray:
-    """Sum of the ordinal log-likelihood terms at an (S, N) array of latent values."""
-    out = np.zeros_like(latent)
-    for a, code, gap in terms:
-        eta = a[:, None] + latent
-        if code == 2:
-            lik = _expit(eta)
-        elif code == 1:
-            lik = _expit(eta + _col(gap)) - _expit(eta)
-        else:
-            lik = _expit(-(eta + _col(gap)))
-        out += np.log(np.maximum(lik, 1e-300))
-    return out
+@dataclass(frozen=True)
+class _Evidence:
+    """Evidence about a latent L as binary logistic factors: row c says the outcome lay ``above[c]``
+    (or below) a cut, with P(above) = logistic(cuts[c] + L); cuts is (C, S), one value per draw.
 
-
-def _col(gap: np.ndarray | float) -> np.ndarray | float:
-    return gap[:, None] if isinstance(gap, np.ndarray) else gap
-
-
-def _laplace(terms: list[Term], scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mode and curvature sd of each draw's posterior of L ~ Normal(0, scale) given ``terms``.
-
-    The cumulative-logit likelihood is log-concave, so Newton's method from L = 0 converges; the
-    gradient of log P(y = 1) is 1 - p0 - p1 and its curvature -(p0 q0 + p1 q1).
+    An ordinal term gives one or two rows: remission is above ``a``; no response is below ``a + gap``;
+    response is below ``a`` and above ``a + gap``, because
+    logistic(a + gap + L) - logistic(a + L) = logistic(a + gap + L) (1 - logistic(a + L)) (1 - exp(-gap))
+    and the last factor does not depend on L (it cancels when the quadrature weights are normalised).
+    The likelihood is then one product of logistic factors, which the Newton steps and the
+    quadrature evaluate with one array operation per step instead of one per trial.
     """
-    mode = np.zeros_like(scale)
-    prec0 = 1.0 / scale**2
-    hess = -prec0
-    for _ in range(_NEWTON_STEPS):
-        grad = -mode * prec0
-        hess = -prec0.copy()
+
+    cuts: np.ndarray
+    above: np.ndarray
+
+    @classmethod
+    def from_terms(cls, terms: list[Term]) -> "_Evidence":
+        """The rows of a non-empty list of ordinal terms, in order."""
+        cuts, above = [], []
         for a, code, gap in terms:
-            eta = a + mode
-            if code != 0:
-                p0 = _expit(eta)
-            if code != 2:
-                p1 = _expit(eta + gap)
-            if code == 2:
-                grad += 1.0 - p0
-                hess -= p0 * (1.0 - p0)
-            elif code == 1:
-                grad += 1.0 - p0 - p1
-                hess -= p0 * (1.0 - p0) + p1 * (1.0 - p1)
-            else:
-                grad -= p1
-                hess -= p1 * (1.0 - p1)
-        step = np.clip(-grad / hess, -2.0 * scale, 2.0 * scale)
+            if code >= 1:  # remission or response: above the remission cut, or below it
+                cuts.append(a)
+                above.append(code == 2)
+            if code <= 1:  # response or no response: above the response cut, or below it
+                cuts.append(a + gap)
+                above.append(code == 1)
+        return cls(np.array(cuts, dtype=float).reshape(len(cuts), -1), np.array(above, dtype=bool))
+
+    def odds_against(self, latent: np.ndarray) -> np.ndarray:
+        """exp(-s_c (cuts_c + latent)) for a per-draw latent (S,), s_c = +1 above, -1 below: (C, S).
+
+        Each factor's likelihood is 1 / (1 + this), so its log is -log1p(this).
+        """
+        signed = self.cuts + latent
+        np.negative(signed, out=signed, where=self.above[:, None])
+        with np.errstate(over="ignore"):
+            return np.exp(signed, out=signed)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Per-draw quadrature grid for a latent L: nodes ``centre + spread * z_n`` with ``weights`` (N, S).
+
+    ``node_odds`` = exp(-spread z_n), (N, S): the factor by which each node moves odds exp(-(a + L))
+    away from their value at the centre, so that odds at the nodes cost a multiply, not an exponential.
+    """
+
+    centre: np.ndarray  # (S,)
+    spread: np.ndarray  # (S,)
+    weights: np.ndarray  # (N, S), summing to one per draw
+    node_odds: np.ndarray  # (N, S)
+
+
+def _node_odds(spread: np.ndarray) -> np.ndarray:
+    """exp(-spread z_n) per node and draw, (N, S)."""
+    return np.exp(-spread * _GH_Z[:, None])
+
+
+def _laplace(evidence: _Evidence, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mode and curvature sd of each draw's posterior of L ~ Normal(0, scale) given ``evidence``.
+
+    Newton's method from L = 0 (the log-likelihood is a sum of log-logistic terms, hence concave).
+    With p_c = logistic(cuts_c + L), the gradient is n_above - sum_c p_c - L / scale^2 and the
+    curvature sum_c p_c (1 - p_c) + 1 / scale^2. exp(-(cut + L)) = exp(-cut) exp(-L): the
+    exponentials of the cuts are taken once, so a step costs one exponential per draw.
+    """
+    with np.errstate(over="ignore"):
+        exp_neg_cuts = np.exp(-evidence.cuts)
+    n_above = float(evidence.above.sum())
+    prec0 = 1.0 / scale**2
+    mode = np.zeros_like(scale)
+    p = np.empty_like(exp_neg_cuts)
+    for _ in range(_NEWTON_STEPS):
+        with np.errstate(over="ignore"):
+            np.multiply(exp_neg_cuts, np.exp(-mode), out=p)
+        p += 1.0
+        np.reciprocal(p, out=p)
+        sum_p = p.sum(axis=0)
+        curvature = prec0 + sum_p - np.einsum("cs,cs->s", p, p)
+        step = np.clip((n_above - sum_p - mode * prec0) / curvature, -2.0 * scale, 2.0 * scale)
         mode += step
         if np.max(np.abs(step) / scale) < 1e-9:
             break
-    return mode, 1.0 / np.sqrt(-hess)
+    return mode, 1.0 / np.sqrt(curvature)
 
 
-def _adaptive_nodes(terms: list[Term], scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+def _log_lik(evidence: _Evidence, centre: np.ndarray, spread: np.ndarray, node_odds: np.ndarray) -> np.ndarray:
+    """Log-likelihood of ``evidence`` at the nodes centre + spread z_n, (N, S), up to a per-draw constant.
+
+    The odds against each factor split as exp(-s (cut + centre)) exp(-s spread z_n), so only (C, S) and
+    (N, S) exponentials are needed and the sum over factors of -log1p(odds) is the log of one product.
+    The product could overflow only for absurd histories; then the terms are summed one by one.
+    """
+    at_centre = evidence.odds_against(centre)
+    inverse_odds = 1.0 / node_odds  # for factors below a cut, whose odds move the other way
+    product = np.ones_like(node_odds)
+    with np.errstate(over="ignore"):
+        for odds, above in zip(at_centre, evidence.above):
+            product *= 1.0 + odds * (node_odds if above else inverse_odds)
+    if np.all(np.isfinite(product)):
+        return -np.log(product)
+    nodes = centre + spread * _GH_Z[:, None]
+    signs = np.where(evidence.above, 1.0, -1.0)[:, None, None]
+    return -np.logaddexp(0.0, -signs * (evidence.cuts[:, None, :] + nodes)).sum(axis=0)
+
+
+def _adaptive_grid(evidence: _Evidence | None, scale: np.ndarray) -> tuple[_Grid, dict[str, float]]:
     """Per-draw quadrature grid for the posterior of a latent variable L ~ Normal(0, scale).
 
     Gauss-Hermite nodes are centred on each draw's posterior mode and scaled by its curvature
     (Laplace), then weighted by the exact posterior relative to that normal: adaptive Gauss-Hermite
-    quadrature, as lme4 (nAGQ) uses for the same integrals. Returns nodes (S, N), weights (S, N)
-    summing to one per draw, and the pooled posterior mean and sd of L.
+    quadrature, as lme4 (nAGQ) uses for the same integrals. Returns the grid and the pooled
+    posterior mean and sd of L.
     """
-    if not terms:
-        nodes = scale[:, None] * _GH_Z[None, :]
-        weights = np.broadcast_to(_GH_W / _GH_W.sum(), nodes.shape)
-        return nodes, weights, {"mean": 0.0, "sd": float(np.sqrt(np.mean(scale**2)))}
-    mode, sd = _laplace(terms, scale)
-    nodes = mode[:, None] + sd[:, None] * _GH_Z[None, :]
-    log_prior = -0.5 * (nodes / scale[:, None]) ** 2
-    log_q = -0.5 * _GH_Z[None, :] ** 2 - np.log(sd)[:, None]
-    weights = _normalise(np.log(_GH_W)[None, :] + log_prior + _log_lik(terms, nodes) - log_q)
-    mean = (weights * nodes).sum(axis=1)
-    second = (weights * nodes**2).sum(axis=1)
+    if evidence is None:
+        weights = np.broadcast_to((_GH_W / _GH_W.sum())[:, None], (_GH_Z.size, scale.size))
+        grid = _Grid(np.zeros_like(scale), scale, weights, _node_odds(scale))
+        return grid, {"mean": 0.0, "sd": float(np.sqrt(np.mean(scale**2)))}
+    mode, sd = _laplace(evidence, scale)
+    node_odds = _node_odds(sd)
+    nodes = mode + sd * _GH_Z[:, None]
+    # log weight: log w_n + log prior - log q, where q is the Laplace normal (its log sd is per draw: dropped)
+    log_w = _GH_LOG_W - 0.5 * (nodes / scale) ** 2 + _log_lik(evidence, mode, sd, node_odds)
+    log_w -= log_w.max(axis=0)
+    weights = np.exp(log_w, out=log_w)
+    weights /= weights.sum(axis=0)
+    mean = np.einsum("ns,ns->s", weights, nodes)
+    second = np.einsum("ns,ns,ns->s", weights, nodes, nodes)
     pooled_mean = float(mean.mean())
-    return nodes, weights, {"mean": pooled_mean, "sd": float(np.sqrt(max(second.mean() - pooled_mean**2, 0.0)))}
+    summary = {"mean": pooled_mean, "sd": float(np.sqrt(max(second.mean() - pooled_mean**2, 0.0)))}
+    return _Grid(mode, sd, weights, node_odds), summary
 
 
-def _predict(base: np.ndarray, nodes: np.ndarray, weights: np.ndarray, gap: np.ndarray | None = None):
-    """E[logistic(base + L)] per draw and option, (S, K), from base (S, K) and nodes/weights (S, N).
+def _mean_logistic(odds: np.ndarray, node_odds: np.ndarray, weights: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """sum_n weights[n] / (1 + odds[k] node_odds[n]) per option and draw, (K, S), using ``out`` (K, N, S).
 
-    With ``gap`` (S,), also E[logistic(base + gap + L)], reusing the same exponentials
-    (exp(-(eta + gap)) = exp(-eta) exp(-gap)). Computed in float32 (about four times faster
-    exponentials; error < 1e-6, far below Monte Carlo error), returned as float64.
+    With exp(-eta) split as odds (at the grid's centre) times node_odds, this is E[logistic(eta)]:
+    one multiply, add and divide over the (K, N, S) block, in place.
     """
-    eta = base.astype(np.float32)[:, :, None] + nodes.astype(np.float32)[:, None, :]
-    w = weights.astype(np.float32)[:, :, None]
-    e = np.negative(eta, out=eta)
+    np.multiply(odds[:, None, :], node_odds[None, :, :], out=out)
+    out += 1.0
+    np.divide(weights, out, out=out)
+    return out.sum(axis=1)
+
+
+#: exp(-alpha) and exp(-delta) per kind, (K, S) float32, derived once per posterior object.
+_KIND_ODDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _kind_odds(posterior: PosteriorDraws, which: str) -> np.ndarray:
+    """exp(-alpha) (``which="alpha"``) or exp(-delta) per kind and draw, (K, S) float32, cached per posterior."""
+    cached = _KIND_ODDS.setdefault(posterior, {})
+    if which not in cached:
+        with np.errstate(over="ignore"):
+            cached[which] = np.exp(-getattr(posterior, which).T).astype(np.float32)
+    return cached[which]
+
+
+def _predict(kind_odds: np.ndarray, shift: np.ndarray | float, grid: _Grid, gap: np.ndarray | None = None):
+    """E[logistic(a_k + shift + L)] per option and draw, (K, S) float64, from kind_odds = exp(-a_k) (K, S).
+
+    exp(-(a + shift + centre + spread z_n)) = exp(-a) exp(-(shift + centre)) exp(-spread z_n), so the
+    (K, N, S) step needs no exponentials, only a multiply and a division. With ``gap`` (S,), also
+    E[logistic(a_k + shift + gap + L)] (the odds shrink by exp(-gap)). Computed in float32 (error
+    < 1e-6, far below Monte Carlo error).
+    """
     with np.errstate(over="ignore"):
-        np.exp(e, out=e)
-    shifted = None if gap is None else e * np.exp(-gap).astype(np.float32)[:, None, None]
-    e += 1.0  # in place from here on: logistic = 1 / (1 + exp(-eta)), no temporaries
-    np.reciprocal(e, out=e)
-    p = np.matmul(e, w)[..., 0].astype(float)
-    if shifted is None:
+        odds = kind_odds * np.exp(-(shift + grid.centre)).astype(np.float32)
+    node_odds = grid.node_odds.astype(np.float32)
+    weights = grid.weights.astype(np.float32)
+    work = np.empty((odds.shape[0],) + node_odds.shape, dtype=np.float32)
+    p = _mean_logistic(odds, node_odds, weights, work).astype(float)
+    if gap is None:
         return p
-    shifted += 1.0
-    np.reciprocal(shifted, out=shifted)
-    return p, np.matmul(shifted, w)[..., 0].astype(float)
+    odds *= np.exp(-gap).astype(np.float32)
+    return p, _mean_logistic(odds, node_odds, weights, work).astype(float)
 
 
 def prognose(
@@ -279,7 +360,7 @@ def prognose(
         u_terms.append((a, code, posterior.kappa))
         if code in (0, 1):
             failures += 1
-    u_nodes, w_u, responsiveness = _adaptive_nodes(u_terms, posterior.sigma_u)
+    u_grid, responsiveness = _adaptive_grid(_Evidence.from_terms(u_terms) if u_terms else None, posterior.sigma_u)
 
     # Tolerability: every trial with a recorded burden (adequate or not); binary, so no gap.
     v_terms: list[Term] = [
@@ -287,7 +368,7 @@ def prognose(
         for ta in trials
         if getattr(ta, "significant_burden", None) is not None
     ]
-    v_nodes, w_v, tolerability = _adaptive_nodes(v_terms, posterior.sigma_v)
+    v_grid, tolerability = _adaptive_grid(_Evidence.from_terms(v_terms) if v_terms else None, posterior.sigma_v)
 
     excluded = {o: reasons[0] for o, reasons in by_severity(contraindications, "contraindicated").items()}
     names = [c for c in candidates if c not in excluded and posterior.option_index(c) is not None]
@@ -296,12 +377,12 @@ def prognose(
     if names:
         idx = [posterior.option_index(c) for c in names]
         f_next = min(failures, posterior.max_failures_effect)
-        base = posterior.alpha[:, idx] + (xb - posterior.lam * f_next)[:, None]  # (S, K)
-        p_rem, p_resp = _predict(base, u_nodes, w_u, gap=posterior.kappa)
-        p_bur = _predict(posterior.delta[:, idx], v_nodes, w_v)
-        p_resp = np.maximum(p_resp, p_rem)
+        shift = xb - posterior.lam * f_next
+        p_rem, p_resp = _predict(_kind_odds(posterior, "alpha")[idx], shift, u_grid, gap=posterior.kappa)
+        p_bur = _predict(_kind_odds(posterior, "delta")[idx], 0.0, v_grid)
+        np.maximum(p_resp, p_rem, out=p_resp)
         for j, name in enumerate(names):
-            options[name] = OptionDraws(name, p_rem[:, j].copy(), p_resp[:, j].copy(), p_bur[:, j].copy())
+            options[name] = OptionDraws(name, p_rem[j], p_resp[j], p_bur[j])
     return Prognosis(
         options=options,
         contraindicated=excluded,

@@ -312,13 +312,19 @@ def build_model(
     effects: tuple[Effect, ...] | None = None,
     registry: Registry | None = None,
     quadrature_nodes: int = QUADRATURE_NODES,
+    centred: bool | None = None,
 ):
-    """The PyMC model over the evidence base (and a registry, when given)."""
+    """The PyMC model over the evidence base (and a registry, when given).
+
+    ``centred`` chooses the parameterisation of the option effects (same model, different sampler
+    geometry); by default centred with a registry and non-centred without (see :func:`_hierarchical`).
+    """
     import pymc as pm
     import pytensor.tensor as pt
 
     outcomes = load_outcomes() if outcomes is None else outcomes
     effects = load_effects() if effects is None else effects
+    centred = registry is not None if centred is None else centred
     data = aggregate_data(outcomes)
     z, w = _gauss_hermite(quadrature_nodes)
     k = len(OPTION_KINDS)
@@ -329,16 +335,14 @@ def build_model(
         # Weakly informative hyperpriors (modelling choices, not clinical figures; docs/model.md).
         mu_alpha = pm.Normal("mu_alpha", -0.5, 1.5)
         tau_alpha = pm.HalfNormal("tau_alpha", 1.0)
-        alpha_raw = pm.Normal("alpha_raw", 0.0, 1.0, dims="option")
-        alpha = pm.Deterministic("alpha", mu_alpha + tau_alpha * alpha_raw, dims="option")
+        alpha = _hierarchical("alpha", mu_alpha, tau_alpha, centred)
         lam = pm.HalfNormal("lam", 0.5)
         sigma_u = pm.HalfNormal("sigma_u", 1.5)
         kappa = pm.HalfNormal("kappa", 1.5)
         beta = pm.Normal("beta", beta_mean, beta_sd, dims="factor")
         mu_delta = pm.Normal("mu_delta", -2.0, 1.5)
         tau_delta = pm.HalfNormal("tau_delta", 1.0)
-        delta_raw = pm.Normal("delta_raw", 0.0, 1.0, dims="option")
-        delta = pm.Deterministic("delta", mu_delta + tau_delta * delta_raw, dims="option")
+        delta = _hierarchical("delta", mu_delta, tau_delta, centred)
         sigma_v = pm.HalfNormal("sigma_v", 1.0)
         # TRANSFORM-2 differs from STAR*D in population, setting and remission bar (MADRS <= 12): a
         # shared offset for both of its arms carries the within-trial contrast (esketamine vs a new
@@ -382,22 +386,29 @@ def build_model(
     return model
 
 
+def _hierarchical(name: str, mu, tau, centred: bool):
+    """Option effects ``name[k] ~ Normal(mu, tau)``, centred or non-centred.
+
+    Both are the same model. Non-centred (``mu + tau * raw``) samples well when the data say little
+    about each option, as with the published aggregates alone; centred samples well when every option
+    is pinned down by its own data, as with a site registry, where the non-centred form ties ``mu``,
+    ``tau`` and all the ``raw`` effects together (Betancourt & Girolami 2015, "Hamiltonian Monte
+    Carlo for hierarchical models"). Measured: 10k registry trials, min bulk ESS of ``mu_alpha`` 105
+    of 600 draws non-centred (diagonal mass matrix) against 665 centred (low-rank mass matrix).
+    """
+    import pymc as pm
+
+    if centred:
+        return pm.Normal(name, mu, tau, dims="option")
+    raw = pm.Normal(f"{name}_raw", 0.0, 1.0, dims="option")
+    return pm.Deterministic(name, mu + tau * raw, dims="option")
+
+
 def _softplus(x):
     """log(1 + exp(x)), written with elementwise ops that PyTensor compiles to C (stable for large |x|)."""
     import pytensor.tensor as pt
 
     return pt.log1p(pt.exp(-pt.abs(x))) + pt.maximum(x, 0.0)
-
-
-def _count_dot(obs: np.ndarray, n_rows: int, table):
-    """Sum of table rows per history: ``table[obs].sum(axis=1)`` with padding (-1) mapped to a zero row.
-
-    The table's last row must be zeros. Under nutpie's numba backend the gather and its gradient (a
-    scatter-add) compile to plain loops; a sparse product would run in object mode there.
-    """
-    index = np.where(obs < 0, n_rows - 1, obs)
-    rows = table[index.ravel()]  # 1-D integer index: a compiled take (and scatter-add for the gradient)
-    return rows.reshape((index.shape[0], index.shape[1], -1)).sum(axis=1)
 
 
 def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k) -> None:
@@ -406,14 +417,17 @@ def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, k
     The log-likelihood of every (cell, outcome) is tabulated once per quadrature node, (3C, G), with
     closed forms in softplus: remission ``eta - sp(eta)``, response without remission
     ``eta + log(expm1 kappa) - sp(eta) - sp(eta + kappa)``, no response ``-sp(eta + kappa)``. A
-    history's log-likelihood at each node is then a sum of table rows (a gather, no exponentials),
-    and ``logsumexp`` over the nodes integrates u. Cost grows with cells x nodes plus histories x
-    nodes, not with patients x trials x nodes of transcendental work.
+    history's log-likelihood at each node is then a sum of table rows, and a log-sum-exp over the
+    nodes integrates u: both in one fused loop with its gradient
+    (:func:`futility.marginal_loglik.history_logsumexp`). Cost grows with cells x nodes plus
+    histories x trials x nodes of additions, not with patients x trials x nodes of transcendental work.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    log_w = np.log(w)[None, :]
+    from futility.marginal_loglik import history_logsumexp
+
+    log_w = np.log(w)
     if reg.count.size:
         alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
         a = alpha_ext[reg.cell_kind] + pt.dot(reg.cell_x, beta) - lam * reg.cell_failures  # (C,)
@@ -421,16 +435,14 @@ def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, k
         sp0 = _softplus(eta)
         sp1 = _softplus(eta + kappa)
         table = pt.stack([-sp1, eta + pt.log(pt.expm1(kappa)) - sp0 - sp1, eta - sp0], axis=1)  # (C, 3, G)
-        table = pt.concatenate([table.reshape((-1, table.shape[-1])), pt.zeros((1, table.shape[-1]))], axis=0)
-        log_like = pt.logsumexp(_count_dot(reg.obs, 3 * reg.cell_kind.size + 1, table) + log_w, axis=1)  # (P,)
-        pm.Potential("registry_efficacy", (reg.count * log_like).sum())
+        table = table.reshape((-1, table.shape[-1]))  # row cell * 3 + outcome
+        pm.Potential("registry_efficacy", history_logsumexp(table, reg.obs, reg.count, log_w))
     if reg.burden_count.size:
         delta_ext = pt.concatenate([delta, mu_delta[None]])
         z = delta_ext[:, None] + v[None, :]  # (K + 1, G)
         btable = pt.stack([-_softplus(z), z - _softplus(z)], axis=1)  # (K + 1, 2, G): no burden, burden
-        btable = pt.concatenate([btable.reshape((-1, btable.shape[-1])), pt.zeros((1, btable.shape[-1]))], axis=0)
-        log_like_v = pt.logsumexp(_count_dot(reg.burden_obs, 2 * (k + 1) + 1, btable) + log_w, axis=1)
-        pm.Potential("registry_burden", (reg.burden_count * log_like_v).sum())
+        btable = btable.reshape((-1, btable.shape[-1]))  # row kind * 2 + burden
+        pm.Potential("registry_burden", history_logsumexp(btable, reg.burden_obs, reg.burden_count, log_w))
 
 
 # ------------------------------------------------------------------------------------------ fit & save
@@ -477,15 +489,20 @@ def fit(
     outcomes: tuple[Outcome, ...] | None = None,
     effects: tuple[Effect, ...] | None = None,
     target_accept: float = 0.9,
+    low_rank: bool | None = None,
 ):
     """Sample the posterior; returns an InferenceData with diagnostics and provenance in its attrs.
 
     ``sampler`` is ``"nutpie"`` (default) or ``"pymc"``; nutpie falls back to PyMC's NUTS when it
-    cannot be imported or compiled.
+    cannot be imported or compiled. ``low_rank`` turns on nutpie's low-rank modified mass matrix,
+    by default with a registry: its data correlate the option effects with ``sigma_u`` and ``lam``,
+    which a diagonal mass matrix cannot follow (10k registry trials: 16 leapfrog steps per draw
+    instead of 45). Without a registry the diagonal one samples better and stays the default.
     """
     import pymc as pm
 
     model = build_model(outcomes, effects, registry)
+    low_rank = registry is not None if low_rank is None else low_rank
     started = time.perf_counter()
     used = sampler
     idata = None
@@ -509,6 +526,7 @@ def fit(
                 seed=random_seed,
                 progress_bar=False,
                 target_accept=target_accept,
+                low_rank_modified_mass_matrix=low_rank,
             )
     if idata is None:
         used = "pymc"

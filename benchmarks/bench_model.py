@@ -70,7 +70,7 @@ def synthetic_registry(n_trials: int, path: Path, seed: int = 11) -> Path:
 
 
 def bench_default(skip_pymc: bool) -> None:
-    settings = {"draws": 1000, "tune": 1500, "chains": 4, "cores": 2, "random_seed": 20260101}
+    settings = {"draws": 1000, "chains": 4, "cores": 2, "random_seed": 20260101}  # warm-up: model.sampler_defaults
     for sampler in ("nutpie", "pymc"):
         if sampler == "pymc" and skip_pymc:
             continue
@@ -120,7 +120,7 @@ def bench_prognosis(repeats: int = 50) -> None:
 
 
 #: Registry fits: two chains (one per core); 1000 kept draws so that R-hat from two chains is stable.
-REGISTRY_DRAWS, REGISTRY_TUNE = 1000, 500
+REGISTRY_DRAWS, REGISTRY_TUNE = 1000, model.sampler_defaults(with_registry=True)["tune"]
 
 
 def bench_registry(sizes: list[int]) -> None:

@@ -22,7 +22,7 @@ from futility.errors import PosteriorError
 __all__ = ["GATE", "MODEL_VERSION", "PosteriorDraws", "default_posterior_path", "load_posterior"]
 
 #: Must match ``futility.model.MODEL_VERSION`` (kept here so this module never imports the model).
-MODEL_VERSION = "trd-latent-ordinal-3"
+MODEL_VERSION = "trd-latent-ordinal-4"
 #: Must match ``futility.model.GATE``.
 GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from futility import model
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "futility" / "posterior" / "default.nc"
-#: The shipped posterior's sampler settings (4 chains x 1000 draws = 4000 stored draws).
-SETTINGS = {"draws": 1000, "tune": 1500, "chains": 4, "random_seed": 20260101}
+#: The shipped posterior's sampler settings (4 chains x 1000 draws = 4000 stored draws); warm-up and
+#: target acceptance are the model's defaults without a registry (``model.sampler_defaults``).
+SETTINGS = {"draws": 1000, "chains": 4, "random_seed": 20260101}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     idata = model.fit(
         draws=args.draws,
-        tune=SETTINGS["tune"],
         chains=SETTINGS["chains"],
         cores=2,
         random_seed=SETTINGS["random_seed"],

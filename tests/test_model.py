@@ -31,12 +31,17 @@ def test_versions_and_gate_agree_between_model_and_loader():
 def test_aggregate_arrays_follow_the_evidence():
     """Fitted rows become arrays: mixtures sum to one, histories masked to their length."""
     data = model.aggregate_data(load_outcomes())
-    fit_rows = [o for o in load_outcomes() if o.use == "fit" and o.outcome != "burden"]
+    fit_rows = [o for o in load_outcomes() if o.use == "fit" and o.outcome in ("remission", "response")]
+    burden_rows = [o for o in load_outcomes() if o.use == "fit" and o.outcome in ("burden", "discontinuation")]
     assert data.option.shape == (len(fit_rows), len(model.OPTION_KINDS))
     np.testing.assert_allclose(data.option.sum(axis=1), 1.0)
     np.testing.assert_array_equal(data.history_mask.sum(axis=1), [o.prior_failures for o in fit_rows])
     assert data.in_trial.sum() == sum(o.id.startswith("transform2_") for o in fit_rows) == 4
     assert np.all(data.events <= data.n)
+    # burden rows: FIBSER >= 3 on the delta scale, stopping for side effects at the stricter cut gamma
+    assert data.burden_option.shape == (len(burden_rows), len(model.OPTION_KINDS))
+    np.testing.assert_array_equal(data.burden_is_stopping, [o.outcome == "discontinuation" for o in burden_rows])
+    assert {o.id for o in burden_rows if o.outcome == "burden"} == {"stard_l1_fibser_burden"}
 
 
 def test_registry_collapses_identical_histories(tmp_path):

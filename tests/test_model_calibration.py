@@ -89,3 +89,29 @@ def test_star_d_like_patient_path_declines(posterior):
         case = _case(12, None, path[:k])
         remission_next.append(prognose(case, assess_trials(case), [], posterior).options["maoi"].p_remission.mean())
     assert all(a > b for a, b in zip(remission_next, remission_next[1:]))
+
+
+def test_burden_scale_reproduces_both_star_d_level_one_rates():
+    """One latent burden scale, two cuts: STAR*D level 1 FIBSER >= 3 (38.6%) and stopping (17.0%) from the same cohort.
+
+    The shipped posterior's population rates for a first SSRI, integrating the tolerability v, sit within
+    4 points of both published figures, and stopping is always the rarer event (gamma > 0).
+    """
+    import arviz as az
+    from scipy.special import expit
+
+    from futility.posterior import default_posterior_path
+
+    post = az.from_netcdf(default_posterior_path()).posterior
+    ssri = post["delta"].sel(option="ssri").values.ravel()
+    gamma = post["gamma"].values.ravel()
+    sigma_v = post["sigma_v"].values.ravel()
+    z, w = np.polynomial.hermite_e.hermegauss(40)
+    w = w / w.sum()
+    v = sigma_v[:, None] * z[None, :]
+    fibser = (expit(ssri[:, None] + v) * w).sum(axis=1)
+    stopping = (expit(ssri[:, None] - gamma[:, None] + v) * w).sum(axis=1)
+    rows = {r.id: r for r in load_outcomes()}
+    assert abs(fibser.mean() - rows["stard_l1_fibser_burden"].rate) < 0.04
+    assert abs(stopping.mean() - rows["stard_l1_intolerance"].rate) < 0.04
+    assert np.all(gamma > 0) and np.all(stopping < fibser)

@@ -16,7 +16,7 @@ from futility.commands._common import user_errors
 __all__ = ["register"]
 
 
-def run_fit(registry: Optional[Path], out: Path, draws: int, tune: int, chains: int, seed: int, sampler: str) -> dict:
+def run_fit(registry: Optional[Path], out: Path, draws: int, tune: Optional[int], chains: int, seed: int, sampler: str) -> dict:
     """Fit, gate and save; returns a summary dict (path, diagnostics, seconds, hashes)."""
     from futility import model
     from futility.evidence import evidence_hash
@@ -47,7 +47,9 @@ def register(app: typer.Typer) -> None:
         registry: Annotated[Optional[Path], typer.Option(help="Site registry CSV of patient-level trials (docs/model.md).")] = None,
         out: Annotated[Path, typer.Option(help="Where to write the posterior (ArviZ netcdf).")] = Path("posterior.nc"),
         draws: Annotated[int, typer.Option(help="Draws per chain kept.", min=100)] = 1000,
-        tune: Annotated[int, typer.Option(help="Tuning steps per chain.", min=100)] = 1500,
+        tune: Annotated[
+            Optional[int], typer.Option(help="Tuning steps per chain [default: 3000, or 500 with a registry].", min=100)
+        ] = None,
         chains: Annotated[int, typer.Option(help="Chains.", min=2)] = 4,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 20260101,
         sampler: Annotated[str, typer.Option(help="nutpie (default) or pymc.")] = "nutpie",

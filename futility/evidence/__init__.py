@@ -1,13 +1,14 @@
 """The bundled evidence base: published aggregate outcomes and effect sizes, one cited row each.
 
-``outcomes.csv`` holds binomial cohort results (remitters, responders or patients with significant
-side-effect burden out of ``n``), each with the option given, the treatment history the cohort had
-failed before entering (``history``: steps separated by ``|``, each step a mixture of option kinds
-``kind:weight;kind:weight``), the outcome definition, the full citation, the table or abstract the
-figure comes from and a confidence tag ([V] primary text, [S] secondary, [R] unverified).
-``use`` says whether a row is fit (``fit``), held out as a calibration target (``calibration``) or kept
-as context only (``context``). ``effects.csv`` holds relative effects (odds ratios with 95% CIs) used
-as priors or pseudo-observations on option contrasts and patient factors.
+``outcomes.csv`` holds binomial cohort results (remitters, responders, patients with significant
+side-effect burden or patients who stopped because of side effects, out of ``n``), each with the
+option given, the treatment history the cohort had failed before entering (``history``: steps
+separated by ``|``, each step a mixture of option kinds ``kind:weight;kind:weight``), the outcome
+definition, the full citation, the table or abstract the figure comes from and a confidence tag
+([V] primary text, [S] secondary, [R] unverified). ``use`` says whether a row is fit (``fit``), held
+out as a calibration target (``calibration``) or kept as context only (``context``). ``effects.csv``
+holds relative effects (odds ratios with 95% CIs) used as priors or pseudo-observations on option
+contrasts and patient factors.
 
 Events are ``round(rate * n)``: the papers report percentages of a stated N.
 """
@@ -74,7 +75,7 @@ class Outcome:
 
     id: str
     use: str  # fit | calibration | context
-    outcome: str  # remission | response | burden
+    outcome: str  # remission | response | burden (FIBSER >= 3) | discontinuation (stopped for side effects)
     option: dict[str, float]
     history: tuple[dict[str, float], ...]  # failed steps before entry, oldest first
     n: int | None

@@ -317,19 +317,21 @@ def build_model(
     effects: tuple[Effect, ...] | None = None,
     registry: Registry | None = None,
     quadrature_nodes: int = QUADRATURE_NODES,
-    centred: bool | None = None,
+    registry_geometry: bool | None = None,
 ):
     """The PyMC model over the evidence base (and a registry, when given).
 
-    ``centred`` chooses the parameterisation of the option effects (same model, different sampler
-    geometry); by default centred with a registry and non-centred without (see :func:`_hierarchical`).
+    ``registry_geometry`` chooses the parameterisation (same model, different sampler geometry):
+    centred option effects and signed spreads, which sample a registry fit well, or non-centred
+    effects and log-scale spreads, which sample the aggregates alone well (see :func:`_hierarchical`
+    and :func:`_spread`). By default it follows whether a registry is given.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
     outcomes = load_outcomes() if outcomes is None else outcomes
     effects = load_effects() if effects is None else effects
-    centred = registry is not None if centred is None else centred
+    registry_geometry = registry is not None if registry_geometry is None else registry_geometry
     data = aggregate_data(outcomes)
     z, w = _gauss_hermite(quadrature_nodes)
     k = len(OPTION_KINDS)
@@ -340,15 +342,15 @@ def build_model(
         # Weakly informative hyperpriors (modelling choices, not clinical figures; docs/model.md).
         mu_alpha = pm.Normal("mu_alpha", -0.5, 1.5)
         tau_alpha = pm.HalfNormal("tau_alpha", 1.0)
-        alpha = _hierarchical("alpha", mu_alpha, tau_alpha, centred)
+        alpha = _hierarchical("alpha", mu_alpha, tau_alpha, centred=registry_geometry)
         lam = pm.HalfNormal("lam", 0.5)
-        sigma_u = pm.HalfNormal("sigma_u", 1.5)
+        signed_u = _spread("sigma_u", 1.5, signed=registry_geometry)
         kappa = pm.HalfNormal("kappa", 1.5)
         beta = pm.Normal("beta", beta_mean, beta_sd, dims="factor")
         mu_delta = pm.Normal("mu_delta", -2.0, 1.5)
         tau_delta = pm.HalfNormal("tau_delta", 1.0)
-        delta = _hierarchical("delta", mu_delta, tau_delta, centred)
-        sigma_v = pm.HalfNormal("sigma_v", 1.0)
+        delta = _hierarchical("delta", mu_delta, tau_delta, centred=registry_geometry)
+        signed_v = _spread("sigma_v", 1.0, signed=registry_geometry)
         # TRANSFORM-2 differs from STAR*D in population, setting and remission bar (MADRS <= 12): a
         # shared offset for both of its arms carries the within-trial contrast (esketamine vs a new
         # SSRI/SNRI) onto the STAR*D scale instead of the trial's absolute rates.
@@ -357,8 +359,8 @@ def build_model(
         # level 1 reports both for one cohort, which identifies the gap.
         gamma = pm.HalfNormal("gamma", 2.0)
 
-        u = sigma_u * z  # (G,)
-        v = sigma_v * z
+        u = signed_u * z  # (G,)
+        v = signed_v * z
         # Probability of remission for each history step j (j earlier failures): (J, G, K)
         steps = np.arange(_MAX_HISTORY)[:, None, None]
         p_step = pm.math.sigmoid(alpha[None, None, :] - lam * steps + u[None, :, None])
@@ -391,7 +393,7 @@ def build_model(
 
         if registry is not None:
             zr, wr = _gauss_hermite(REGISTRY_NODES)
-            _registry_likelihood(registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, sigma_u * zr, sigma_v * zr, wr, k)
+            _registry_likelihood(registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, signed_u * zr, signed_v * zr, wr, k)
     return model
 
 
@@ -411,6 +413,26 @@ def _hierarchical(name: str, mu, tau, centred: bool):
         return pm.Normal(name, mu, tau, dims="option")
     raw = pm.Normal(f"{name}_raw", 0.0, 1.0, dims="option")
     return pm.Deterministic(name, mu + tau * raw, dims="option")
+
+
+def _spread(name: str, sd: float, signed: bool):
+    """A latent trait's spread ``name ~ HalfNormal(sd)``; returns the value that scales the quadrature nodes.
+
+    With a registry the spread is sampled as ``s ~ Normal(0, sd)`` and recorded as ``name = |s|``: the
+    same prior, and the same likelihood, since the Gauss-Hermite nodes are symmetric (scaling them by
+    ``-s`` permutes them). Its point is geometry: a registry of a few thousand patients leaves real
+    posterior mass near zero (10k trials: ``sigma_u`` 1% quantile 0.01, median 0.41), which the usual
+    log transform stretches into a long tail (bulk ESS 284-335 of 2,000 draws, R-hat 1.012-1.018 with
+    4 chains); on ``s`` that region is an ordinary stretch of the real line.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    if not signed:
+        return pm.HalfNormal(name, sd)
+    signed_value = pm.Normal(f"{name}_signed", 0.0, sd)
+    pm.Deterministic(name, pt.abs(signed_value))
+    return signed_value
 
 
 def _softplus(x):

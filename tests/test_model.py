@@ -146,6 +146,8 @@ def test_nutpie_registry_fit_moves_ect_above_the_shipped_posterior(tmp_path):
     updated = model.fit(reg, draws=200, tune=200, chains=2, random_seed=5)
     assert updated.attrs_futility["sampler"] == "nutpie" and updated.attrs_futility["registry_patients"] == 400
     assert "alpha_raw" not in updated.posterior  # centred with a registry
+    signed = updated.posterior["sigma_u_signed"].values  # spread sampled on the real line, recorded as |s|
+    np.testing.assert_allclose(updated.posterior["sigma_u"].values, np.abs(signed))
     ect = model.OPTION_KINDS.index("ect")
     shipped = load_posterior().alpha[:, ect].mean()
     assert updated.posterior["alpha"].values[..., ect].mean() > shipped + 0.3

@@ -114,15 +114,20 @@ def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
     assert 0.2 < cohort_rate(post, {"ssri": 1.0}).mean() < 0.5  # STAR*D level 1 region
 
 
-@pytest.mark.slow
-def test_registry_moves_the_posterior(tmp_path):
-    """A large synthetic registry with high ECT remission after failures raises the ECT effect."""
+def ect_after_ssri_registry(tmp_path: Path) -> Path:
+    """400 patients who failed an SSRI, then remitted with ECT 90% of the time (well above the evidence's 48%)."""
     rng = np.random.default_rng(3)
     rows = []
     for i in range(400):
         rows.append(f"p{i},1,ssri,1,non_response,0,0,0,0,12")
         rows.append(f"p{i},2,ect,1,{'remission' if rng.random() < 0.9 else 'non_response'},0,0,0,0,12")
-    reg = model.read_registry(write_registry(tmp_path, rows))
+    return write_registry(tmp_path, rows)
+
+
+@pytest.mark.slow
+def test_registry_moves_the_posterior(tmp_path):
+    """A large synthetic registry with high ECT remission after failures raises the ECT effect."""
+    reg = model.read_registry(ect_after_ssri_registry(tmp_path))
     base = model.fit(draws=150, tune=150, chains=2, sampler="pymc", random_seed=5)
     updated = model.fit(reg, draws=150, tune=150, chains=2, sampler="pymc", random_seed=5)
     ect = model.OPTION_KINDS.index("ect")
@@ -137,12 +142,7 @@ def test_nutpie_registry_fit_moves_ect_above_the_shipped_posterior(tmp_path):
     """
     from futility.posterior import load_posterior
 
-    rng = np.random.default_rng(3)
-    rows = []
-    for i in range(400):
-        rows.append(f"p{i},1,ssri,1,non_response,0,0,0,0,12")
-        rows.append(f"p{i},2,ect,1,{'remission' if rng.random() < 0.9 else 'non_response'},0,0,0,0,12")
-    reg = model.read_registry(write_registry(tmp_path, rows))
+    reg = model.read_registry(ect_after_ssri_registry(tmp_path))
     updated = model.fit(reg, draws=200, tune=200, chains=2, random_seed=5)
     assert updated.attrs_futility["sampler"] == "nutpie" and updated.attrs_futility["registry_patients"] == 400
     assert "alpha_raw" not in updated.posterior  # centred with a registry

@@ -422,8 +422,8 @@ def _spread(name: str, sd: float, signed: bool):
     same prior, and the same likelihood, since the Gauss-Hermite nodes are symmetric (scaling them by
     ``-s`` permutes them). Its point is geometry: a registry of a few thousand patients leaves real
     posterior mass near zero (10k trials: ``sigma_u`` 1% quantile 0.01, median 0.41), which the usual
-    log transform stretches into a long tail (bulk ESS 284-335 of 2,000 draws, R-hat 1.012-1.018 with
-    4 chains); on ``s`` that region is an ordinary stretch of the real line.
+    log transform stretches into a long tail (bulk ESS 284-335 of 2,000 draws, R-hat up to 1.018; the
+    CLI's 4-chain fit was refused at 1.012); on ``s`` that region is an ordinary stretch of the real line.
     """
     import pymc as pm
     import pytensor.tensor as pt

@@ -2,6 +2,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -92,36 +99,39 @@ def test_cli_refuses_bad_case_before_serving(tmp_path) -> None:
     assert "age" in result.output
 
 
-def test_panel_serve_compatible_and_logs_no_case_data(tmp_path) -> None:
-    """`panel serve dashboards/app.py` serves the app; its output carries no case data after a session."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def _get_when_up(proc: subprocess.Popen, url: str, seconds: float) -> tuple[str, str]:
+    """Poll ``url`` until the server started as ``proc`` answers (body and final URL), then stop it."""
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as r:
+                    return r.read().decode("utf-8"), r.geturl()
+            except OSError:
+                time.sleep(0.5)
+        return "", ""
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_panel_serve_compatible_and_logs_no_case_data(tmp_path) -> None:
+    """`panel serve dashboards/app.py` serves the app; its output carries no case data after a session."""
+    root = Path(__file__).resolve().parents[1]
+    port = _free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "panel", "serve", "dashboards/app.py", "--port", str(port), "--log-level", "info"],
             cwd=root, stdout=out, stderr=subprocess.STDOUT,
         )
-        try:
-            body, deadline = "", time.monotonic() + 90
-            while time.monotonic() < deadline and not body:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/app", timeout=30) as r:
-                        body = r.read().decode("utf-8")
-                except OSError:
-                    time.sleep(0.5)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        body, _ = _get_when_up(proc, f"http://127.0.0.1:{port}/app", 90)
     assert "<title>futility</title>" in body
     text = log.read_text(encoding="utf-8")
     for secret in ("demo-001", "sertraline", "bupropion", "lithium"):
@@ -130,32 +140,13 @@ def test_panel_serve_compatible_and_logs_no_case_data(tmp_path) -> None:
 
 def test_basic_auth_server_asks_for_login(tmp_path) -> None:
     """With --basic-auth the app is not served before login: the page is the login form."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     env = dict(os.environ, **{COOKIE_SECRET_ENV: "k" * 48})
     proc = subprocess.Popen(
         [sys.executable, "-m", "futility", "serve", "--port", str(port), "--basic-auth", "correct-horse-battery"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    try:
-        page, url, deadline = "", "", time.monotonic() + 60
-        while time.monotonic() < deadline and not page:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
-                    page, url = r.read().decode("utf-8"), r.geturl()
-            except OSError:
-                time.sleep(0.5)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    page, url = _get_when_up(proc, f"http://127.0.0.1:{port}/", 60)
     assert "login" in url
     assert "password" in page.lower()
     assert "demo-001" not in page

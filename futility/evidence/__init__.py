@@ -22,18 +22,28 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
+    "BLINDING",
+    "COMPARATOR_KINDS",
+    "COVARIATE_COLUMNS",
+    "DECLINE_GROUPS",
+    "DEFINITION_CLASSES",
+    "KIND_GROUP",
     "OPTION_KINDS",
     "Effect",
     "Outcome",
     "evidence_hash",
     "load_effects",
+    "burden_evidence_kinds",
     "load_outcomes",
+    "offered_kinds",
+    "parse_failures",
     "parse_mixture",
 ]
 
-#: Option kinds with at least one cited outcome row in the evidence base: the model's option effects
-#: and the candidate next options. rTMS, psychotherapy, serotonin modulators and agomelatine have no
-#: cohort row with a denominator in the bundle yet, so they are not offered (docs/model.md).
+#: Option kinds the model has an effect for (its ``alpha``/``delta`` columns). A kind is offered as a
+#: next option only when it has a fitted remission row of its own (:func:`offered_kinds`) and is not a
+#: comparator. Serotonin modulators and agomelatine have no cohort row with a denominator in the bundle,
+#: so they are not model kinds: in a patient's history they take the population mean (docs/model.md).
 OPTION_KINDS: tuple[str, ...] = (
     "ssri",
     "snri",
@@ -47,7 +57,40 @@ OPTION_KINDS: tuple[str, ...] = (
     "ect",
     "esketamine",
     "ketamine",
+    "bupropion_augmentation",
+    "buspirone_augmentation",
+    "mirtazapine_combination",
+    "rtms",
+    "psychotherapy",
+    "psychotherapy_augmentation",
+    "placebo_augmentation",
+    "sham",
 )
+
+#: Comparator arms of controlled trials: they carry the trials' contrasts but are never offered.
+#: ``placebo_augmentation`` is placebo added to the continued failed antidepressant; ``sham`` is sham
+#: stimulation (rTMS trials).
+COMPARATOR_KINDS: frozenset[str] = frozenset({"placebo_augmentation", "sham"})
+
+#: Kinds whose decline per earlier failure is estimated together (partially pooled across groups):
+#: oral switches, add-on (augmentation and combination) treatments, neurostimulation, rapid-acting
+#: glutamatergic agents, and psychological treatment (docs/model.md, "Decline per failure").
+DECLINE_GROUPS: tuple[str, ...] = ("oral", "add_on", "neurostimulation", "rapid_acting", "psychological")
+KIND_GROUP: dict[str, str] = {
+    "ssri": "oral", "snri": "oral", "ndri": "oral", "nassa": "oral", "tca": "oral", "maoi": "oral",
+    "placebo_augmentation": "oral",
+    "lithium_augmentation": "add_on", "thyroid_augmentation": "add_on", "antipsychotic_augmentation": "add_on",
+    "bupropion_augmentation": "add_on", "buspirone_augmentation": "add_on", "mirtazapine_combination": "add_on",
+    "ect": "neurostimulation", "rtms": "neurostimulation", "sham": "neurostimulation",
+    "esketamine": "rapid_acting", "ketamine": "rapid_acting",
+    "psychotherapy": "psychological", "psychotherapy_augmentation": "psychological",
+}
+
+#: Outcome definitions with their own fixed offset against strict remission (docs/model.md).
+DEFINITION_CLASSES: tuple[str, ...] = ("strict", "madrs12", "other", "response")
+BLINDING: tuple[str, ...] = ("open", "single_blind", "double_blind")
+#: Cohort covariates (the cohort's mix of patient factors); empty cells are taken at the reference mix.
+COVARIATE_COLUMNS: tuple[str, ...] = ("age_mean", "episode_months", "severe_share", "psychotic_share", "anxiety_share")
 
 _DIR = Path(str(resources.files("futility") / "evidence"))
 OUTCOMES_CSV = _DIR / "outcomes.csv"
@@ -85,14 +128,34 @@ class Outcome:
     table: str
     tag: str
     note: str
+    trial: str = ""  # trial (study) id shared by its arms: one between-trial random effect
+    definition_class: str = "strict"  # strict | madrs12 | other | response (see DEFINITION_CLASSES)
+    weeks: float | None = None  # time point of the outcome
+    blinding: str = "open"
+    failures: tuple[tuple[int, float], ...] = ()  # (failed treatments at entry, share) when no explicit history
+    failed_kinds: dict[str, float] | None = None  # mixture of kinds that failed before entry (each step)
+    covariates: dict[str, float] = None  # type: ignore[assignment]  # cohort mix, COVARIATE_COLUMNS present
+    count: int | None = None  # events as printed, when the paper gives a count
 
     @property
     def events(self) -> int | None:
+        if self.count is not None:
+            return self.count
         return None if self.n is None else int(round(self.rate * self.n))
 
     @property
     def prior_failures(self) -> int:
-        return len(self.history)
+        """Failed steps before entry (the mean of the distribution when one is given)."""
+        if self.history or not self.failures:
+            return len(self.history)
+        return int(round(sum(f * w for f, w in self.failures)))
+
+    def entry_histories(self) -> tuple[tuple[float, tuple[dict[str, float], ...]], ...]:
+        """(share, failed steps oldest first) for each failure count at entry; one entry when the history is explicit."""
+        if self.history or not self.failures:
+            return ((1.0, self.history),)
+        step = self.failed_kinds or {"ssri": 1.0}
+        return tuple((w, tuple(step for _ in range(f))) for f, w in self.failures)
 
 
 @dataclass(frozen=True)
@@ -129,9 +192,24 @@ class Effect:
         return (math.log(self.ci_high) - math.log(self.ci_low)) / (2 * 1.959964)
 
 
-def _opt_float(text: str) -> float | None:
-    text = text.strip()
+def _opt_float(text: str | None) -> float | None:
+    text = (text or "").strip()
     return float(text) if text else None
+
+
+def parse_failures(text: str) -> tuple[tuple[int, float], ...]:
+    """``"2:0.45;3:0.30;4:0.25"`` -> ((2, 0.45), (3, 0.30), (4, 0.25)) normalised; ``"1"`` -> ((1, 1.0),)."""
+    text = (text or "").strip()
+    if not text:
+        return ()
+    parts = []
+    for part in text.split(";"):
+        count, _, share = part.partition(":")
+        parts.append((int(count), float(share) if share else 1.0))
+    total = sum(w for _, w in parts)
+    if total <= 0:
+        raise ValueError(f"failure shares must be positive: {text!r}")
+    return tuple((f, w / total) for f, w in parts)
 
 
 @lru_cache(maxsize=4)
@@ -142,6 +220,9 @@ def load_outcomes(path: str | None = None) -> tuple[Outcome, ...]:
         for row in csv.DictReader(fh):
             history = tuple(parse_mixture(step) for step in row["history"].split("|") if step.strip())
             n = row["n"].strip()
+            covariates = {c: float(row[c]) for c in COVARIATE_COLUMNS if (row.get(c) or "").strip()}
+            failed = (row.get("failed_kinds") or "").strip()
+            count = (row.get("events") or "").strip()
             rows.append(
                 Outcome(
                     id=row["id"],
@@ -156,9 +237,39 @@ def load_outcomes(path: str | None = None) -> tuple[Outcome, ...]:
                     table=row["table"],
                     tag=row["tag"],
                     note=row["note"],
+                    trial=(row.get("trial") or "").strip() or row["id"],
+                    definition_class=(row.get("definition_class") or "").strip() or "strict",
+                    weeks=_opt_float(row.get("weeks")),
+                    blinding=(row.get("blinding") or "").strip() or "open",
+                    failures=parse_failures(row.get("failures") or ""),
+                    failed_kinds=parse_mixture(failed) if failed else None,
+                    covariates=covariates,
+                    count=int(count) if count else None,
                 )
             )
     return tuple(rows)
+
+
+def offered_kinds(outcomes: tuple[Outcome, ...] | None = None) -> tuple[str, ...]:
+    """Kinds offered as next options: a fitted remission row of their own (weight 1), not a comparator."""
+    outcomes = load_outcomes() if outcomes is None else outcomes
+    own = {k for o in outcomes if o.use == "fit" and o.outcome == "remission" for k, w in o.option.items() if w == 1.0}
+    return tuple(k for k in OPTION_KINDS if k in own and k not in COMPARATOR_KINDS)
+
+
+def burden_evidence_kinds(outcomes=None, effects=None) -> tuple[str, ...]:
+    """Kinds with burden evidence of their own: a fitted burden/stopping row (weight 1) or a burden effect."""
+    outcomes = load_outcomes() if outcomes is None else outcomes
+    effects = load_effects() if effects is None else effects
+    own = {
+        k
+        for o in outcomes
+        if o.use == "fit" and o.outcome in ("burden", "discontinuation")
+        for k, w in o.option.items()
+        if w == 1.0
+    }
+    own |= {e.option for e in effects if e.parameter == "delta"}
+    return tuple(k for k in OPTION_KINDS if k in own)
 
 
 @lru_cache(maxsize=4)

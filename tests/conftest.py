@@ -15,3 +15,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_key_outside_home(tmp_path_factory: pytest.TempPathFactory):
+    """Case stores written by tests key their audit chain with a throw-away key, never the user's own."""
+    import os
+
+    saved = {k: os.environ.pop(k, None) for k in ("FUTILITY_AUDIT_KEY", "FUTILITY_AUDIT_KEY_FILE")}
+    os.environ["FUTILITY_AUDIT_KEY_FILE"] = str(tmp_path_factory.mktemp("audit-key") / "audit.key")
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v

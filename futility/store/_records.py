@@ -27,6 +27,7 @@ __all__ = [
     "Comparison",
     "Review",
     "canonical_json",
+    "review_hash",
     "sha256_text",
     "to_frame",
 ]
@@ -82,7 +83,18 @@ def canonical_json(value: Any, path: str = "") -> str:
 
 def sha256_text(text: str) -> str:
     """Hex SHA-256 of UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def review_hash(assessment_id: int, assessment_hash: str, reviewer: str, decision: str, comment: str,
+                review_date: str, recorded_at: str) -> str:
+    """The content hash of a review row: every field but its id, bound to its assessment's hash."""
+    return sha256_text(
+        canonical_json(
+            {"assessment_id": assessment_id, "assessment_hash": assessment_hash, "reviewer": reviewer,
+             "decision": decision, "comment": comment, "review_date": review_date, "recorded_at": recorded_at}
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -272,6 +284,7 @@ class AuditEntry:
     details: dict[str, Any]
     prev_hash: str
     entry_hash: str
+    mac: str | None = None  # HMAC-SHA256 of entry_hash with the audit key (None: written before schema 2)
 
 
 @dataclass(frozen=True)

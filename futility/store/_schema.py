@@ -25,13 +25,16 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 #: Bumped when the tables change; a store written by a newer futility is refused, not misread.
-SCHEMA_VERSION = 1
+#: 1: the four tables, SHA-256 chained audit log. 2: ``audit_log.mac``, the keyed (HMAC) chain; a
+#: schema-1 store is upgraded in place on first open (column added, a ``start_keyed_chain`` line).
+SCHEMA_VERSION = 2
 
 #: Seconds a writer waits for another writer's lock (SQLite) before giving up.
 BUSY_TIMEOUT_S = 60
@@ -95,6 +98,7 @@ audit_log = Table(
     Column("details", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=True),  # HMAC of entry_hash with the audit key (schema 2); NULL before
 )
 
 #: Tables whose rows may be added but never changed or removed.
@@ -182,19 +186,47 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> int:
-    """Create missing tables and guards in one transaction; return the schema version found or written."""
+def _upgrade_from_1(conn) -> None:
+    """Schema 1 -> 2: add ``audit_log.mac`` (NULL for the lines already there)."""
+    if "mac" not in {c["name"] for c in inspect(conn).get_columns("audit_log")}:
+        conn.execute(text("ALTER TABLE audit_log ADD COLUMN mac VARCHAR(64)"))
+    conn.execute(store_meta.update().where(store_meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
+
+
+def create_schema(engine: Engine, on_upgrade=None) -> int:
+    """Create missing tables and guards in one transaction; return the schema version found or written.
+
+    A schema-1 store is upgraded to 2 in the same transaction, then ``on_upgrade(conn, 1)`` runs (the
+    store appends its ``start_keyed_chain`` line there). A version that is not a whole number is a
+    :class:`StoreError` (the caller adds the store's name).
+    """
+    from futility.errors import StoreError
+
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7311)"))  # one creator at a time
+        found = conn.execute(
+            store_meta.select().where(store_meta.c.key == "schema_version")
+        ).first() if inspect(conn).has_table("store_meta") else None
+        version = SCHEMA_VERSION
+        if found is not None:
+            raw = found.value
+            if not (isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit()) or int(raw) < 1:
+                raise StoreError(f"schema version {str(raw)[:40]!r} in store_meta is not a version number; "
+                                 "the store is damaged")
+            version = int(raw)
+            if version > SCHEMA_VERSION:
+                return version  # refused by the caller; touch nothing
         metadata.create_all(conn, checkfirst=True)
+        if version == 1:
+            _upgrade_from_1(conn)
         for statement in _missing_guards(conn):
             conn.execute(text(statement))
-        found = conn.execute(store_meta.select().where(store_meta.c.key == "schema_version")).first()
         if found is None:
             conn.execute(store_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            return SCHEMA_VERSION
-        return int(found.value)
+        elif version == 1 and on_upgrade is not None:
+            on_upgrade(conn, 1)
+        return SCHEMA_VERSION if version == 1 else version
 
 
 def default_db_path() -> Path:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from futility.errors import StoreError
 from futility.store import _audit
 from futility.store._compare import compare_records
+from futility.store._key import AuditKey, load_key
 from futility.store._records import (
     MAX_JSON_BYTES,
     REVIEW_DECISIONS,
@@ -30,6 +31,7 @@ from futility.store._records import (
     canonical_json,
     check_assessment,
     posterior_hash,
+    review_hash,
     sha256_text,
 )
 from futility.store._schema import (
@@ -43,7 +45,22 @@ from futility.store._schema import (
     reviews,
 )
 
-__all__ = ["CaseStore", "resolve_author", "resolve_db_url"]
+__all__ = ["CaseStore", "mask_url", "resolve_author", "resolve_db_url"]
+
+#: Largest id SQLite (and PostgreSQL's bigint) can hold; larger ones name no row.
+MAX_ID = 2**63 - 1
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages (also when the URL does not parse)."""
+    import re
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL: mask what looks like user:password@
+        return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", str(url))
 
 
 def resolve_db_url(explicit: str | None = None) -> str:
@@ -131,18 +148,37 @@ class CaseStore:
 
     def __init__(self, url: str | None = None):
         self.url = resolve_db_url(url)
+        self.display_url = mask_url(self.url)
+        self._key: AuditKey | None = None
         try:
             self.engine = make_engine(self.url)
             self.display_url = self.engine.url.render_as_string(hide_password=True)
         except OSError as exc:
-            raise StoreError(f"case store {self.url}: cannot create its folder ({exc.strerror or exc})") from None
+            raise StoreError(f"case store {self.display_url}: cannot create its folder ({exc.strerror or exc})") from None
         except (SQLAlchemyError, ValueError, ImportError) as exc:
-            raise StoreError(f"case store {self.url}: {str(exc).splitlines()[0]}") from None
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(f"case store {self.display_url}: {reason.replace(self.url, self.display_url)}") from None
         self._open()
+
+    def _write_key(self) -> AuditKey:
+        """The audit key for writing (created on first use); loaded once per store object."""
+        if self._key is None:
+            self._key = load_key(create=True)
+        return self._key
+
+    def _on_upgrade(self, conn, from_version: int) -> None:
+        """Schema 1 -> 2: one keyed line whose MAC vouches for the unkeyed lines before it."""
+        n = conn.execute(select(func.count()).select_from(audit_log)).scalar() or 0
+        if n:
+            _audit.append(conn, self._write_key(), at=_now(), actor="futility", action=_audit.START_KEYED,
+                          details={"from_schema": from_version, "unkeyed_lines": int(n)})
 
     @_db_errors
     def _open(self) -> None:
-        found = create_schema(self.engine)
+        try:
+            found = create_schema(self.engine, on_upgrade=self._on_upgrade)
+        except StoreError as exc:
+            raise StoreError(f"case store {self.display_url}: {exc}") from None
         if found > SCHEMA_VERSION:
             raise StoreError(
                 f"case store {self.display_url}: written by a newer futility (schema {found}, "
@@ -183,6 +219,7 @@ class CaseStore:
         model_version = str(assessment["model"]["version"])
         post_hash = posterior_hash(assessment["model"])
         package_version = _package_version()
+        key = self._write_key()
         case_id = case_dict["id"]
         created_at = _now()
         content_hash = sha256_text(
@@ -207,6 +244,7 @@ class CaseStore:
             ).inserted_primary_key[0]
             _audit.append(
                 conn,
+                key,
                 at=created_at,
                 actor=author,
                 action="save_assessment",
@@ -239,13 +277,9 @@ class CaseStore:
             raise StoreError("comment: longer than 20,000 characters; attach minutes elsewhere and summarise")
         review_date = self._check_date(review_date)
         record = self.get_assessment(assessment_id)  # unknown id or failed integrity check: refuse
+        key = self._write_key()
         recorded_at = _now()
-        content_hash = sha256_text(
-            canonical_json(
-                {"assessment_id": record.id, "assessment_hash": record.content_hash, "reviewer": reviewer,
-                 "decision": decision, "comment": comment, "review_date": review_date, "recorded_at": recorded_at}
-            )
-        )
+        content_hash = review_hash(record.id, record.content_hash, reviewer, decision, comment, review_date, recorded_at)
         with self.engine.begin() as conn:
             _serialise_writers(conn)
             new_id = conn.execute(
@@ -255,7 +289,7 @@ class CaseStore:
                 )
             ).inserted_primary_key[0]
             _audit.append(
-                conn, at=recorded_at, actor=reviewer, action="add_review", case_id=record.case_id,
+                conn, key, at=recorded_at, actor=reviewer, action="add_review", case_id=record.case_id,
                 object_type="review", object_id=int(new_id),
                 details={"assessment_id": record.id, "decision": decision, "content_hash": content_hash},
             )
@@ -281,10 +315,13 @@ class CaseStore:
         """Record an action that changes nothing else (e.g. ``render_report``) in the audit log."""
         actor = _check_name(resolve_author(actor), "actor")
         action = _check_name(action, "action")
+        if action in _audit.RESERVED_ACTIONS:
+            raise StoreError(f"action: '{action}' is recorded by the store itself, not by log_event")
         details_json = canonical_json(details or {}, "details")
+        key = self._write_key()
         with self.engine.begin() as conn:
             _serialise_writers(conn)
-            return _audit.append(conn, at=_now(), actor=actor, action=action, case_id=case_id,
+            return _audit.append(conn, key, at=_now(), actor=actor, action=action, case_id=case_id,
                                  object_type=object_type, object_id=object_id, details=json.loads(details_json))
 
     # ----------------------------------------------------------------------------------------- reads
@@ -299,18 +336,38 @@ class CaseStore:
                 f"assessment {row.id}: integrity check failed (stored hash {row.content_hash[:12]}, "
                 f"content hashes to {expected[:12]}); it was changed outside futility"
             )
+        try:
+            case, assessment = json.loads(row.case_json), json.loads(row.assessment_json)
+        except ValueError:
+            raise StoreError(f"assessment {row.id}: its stored JSON is damaged") from None
         return AssessmentRecord(
             row.id, row.case_id, row.created_at, row.author, row.package_version, row.model_version,
-            row.posterior_hash, row.content_hash, json.loads(row.case_json), json.loads(row.assessment_json),
+            row.posterior_hash, row.content_hash, case, assessment,
         )
+
+    @staticmethod
+    def _review(r, assessment_hash: str) -> Review:
+        expected = review_hash(r.assessment_id, assessment_hash, r.reviewer, r.decision, r.comment, r.review_date,
+                               r.recorded_at)
+        if expected != r.content_hash:
+            raise StoreError(
+                f"review {r.id}: integrity check failed (stored hash {str(r.content_hash)[:12]}, content hashes to "
+                f"{expected[:12]}); it was changed outside futility"
+            )
+        return Review(r.id, r.assessment_id, r.reviewer, r.decision, r.comment, r.review_date, r.recorded_at,
+                      r.content_hash)
 
     @_db_errors
     def get_assessment(self, assessment_id: int | str) -> AssessmentRecord:
         """One stored assessment, checked against its hash."""
-        try:
-            key = int(assessment_id)
-        except (TypeError, ValueError):
-            raise StoreError(f"assessment id: '{assessment_id}' is not a number") from None
+        if isinstance(assessment_id, int) and not isinstance(assessment_id, bool):
+            key = assessment_id
+        elif isinstance(assessment_id, str) and assessment_id.strip().isascii() and assessment_id.strip().isdigit():
+            key = int(assessment_id.strip())
+        else:
+            raise StoreError(f"assessment id: '{str(assessment_id)[:40]}' is not a number")
+        if not 1 <= key <= MAX_ID:
+            raise StoreError(f"no assessment {str(key)[:40]} in {self.display_url} (see 'futility cases list')")
         with self.engine.connect() as conn:
             row = conn.execute(select(assessments).where(assessments.c.id == key)).first()
         if row is None:
@@ -369,25 +426,24 @@ class CaseStore:
 
     @_db_errors
     def reviews(self, assessment_id: int) -> list[Review]:
-        """Committee reviews of one assessment, oldest first."""
-        self.get_assessment(assessment_id)
+        """Committee reviews of one assessment, oldest first, each checked against its hash."""
+        record = self.get_assessment(assessment_id)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(reviews).where(reviews.c.assessment_id == int(assessment_id)).order_by(reviews.c.id)
+                select(reviews).where(reviews.c.assessment_id == record.id).order_by(reviews.c.id)
             ).all()
-        return [Review(r.id, r.assessment_id, r.reviewer, r.decision, r.comment, r.review_date,
-                       r.recorded_at, r.content_hash) for r in rows]
+        return [self._review(r, record.content_hash) for r in rows]
 
     @_db_errors
     def case_reviews(self, case_id: str) -> list[Review]:
         """Every committee review of any assessment of ``case_id``, oldest first (for the committee view)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(reviews).join(assessments, assessments.c.id == reviews.c.assessment_id)
+                select(reviews, assessments.c.content_hash.label("assessment_hash"))
+                .join(assessments, assessments.c.id == reviews.c.assessment_id)
                 .where(assessments.c.case_id == case_id).order_by(reviews.c.id)
             ).all()
-        return [Review(r.id, r.assessment_id, r.reviewer, r.decision, r.comment, r.review_date,
-                       r.recorded_at, r.content_hash) for r in rows]
+        return [self._review(r, r.assessment_hash) for r in rows]
 
     def committee_table(self, case_id: str):
         """One row per assessment of ``case_id`` with its latest review: the committee view's table (DataFrame)."""
@@ -432,14 +488,24 @@ class CaseStore:
             rows = conn.execute(query).all()
         return [_audit.to_entry(r) for r in reversed(rows)]
 
-    def verify(self) -> list[str]:
-        """Every integrity problem in the store: assessments whose hash fails and breaks in the audit chain."""
-        problems = _audit.verify(self.audit_log())
+    @_db_errors
+    def verify(self, head: dict[str, Any] | None = None) -> list[str]:
+        """Every integrity problem in the store, each naming its row or audit line (empty when intact).
+
+        Checks every assessment and review against its hash, every audit line against the row it names
+        and every row against its audit line, the hash chain, the keyed hashes (with the audit key; a
+        missing key is a problem, never created here) and, given ``head`` (from :meth:`chain_head`,
+        exported earlier), that the chain still holds that head at its position.
+        """
+        key = self._key or load_key(create=False)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(assessments).order_by(assessments.c.id)).all()
-        for row in rows:
-            try:
-                self._record(row)
-            except StoreError as exc:
-                problems.append(str(exc))
+            problems = _audit.verify_store(conn, key)
+            if head is not None:
+                problems += _audit.check_head(conn, head)
         return problems
+
+    @_db_errors
+    def chain_head(self) -> dict[str, Any]:
+        """The end of the audit chain (line count, last id, hash, keyed hash): no case data, for export."""
+        with self.engine.connect() as conn:
+            return _audit.head(conn)

@@ -7,19 +7,29 @@ what is wrong, so the CLI can print one line and exit with status 2. Nothing dow
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import json
+import re
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from futility.errors import UserError
+from futility.case_io import MAX_FILE_BYTES, InputProblem, decode, parse_json, parse_yaml, read_case_bytes
 from futility.clinical.agents import known_agent_names, lookup_agent
 from futility.clinical.scales import scale_table
+from futility.clinical.vocabulary import KNOWN_CONDITIONS, close_matches, did_you_mean, known_condition
+from futility.errors import UserError
 
 __all__ = [
     "BURDEN_LEVELS",
@@ -37,6 +47,16 @@ __all__ = [
     "demo_case_path",
     "load_case",
 ]
+
+#: Limits on a case (docs/contract.md, "Limits"): far above any real case, low enough that a hostile
+#: or broken file is refused in milliseconds instead of taking minutes and gigabytes.
+MAX_TRIALS = 50
+MAX_SCORES = 200
+MAX_CONDITIONS = 50
+MAX_TEXT = 200  # characters in any text field (the id: 64)
+MAX_PROBLEMS = 10  # problems named in one error line; the rest are counted
+#: Earliest date accepted for a rating (and a committee review): earlier ones are typing errors.
+MIN_DATE = dt.date(1900, 1, 1)
 
 #: FIBSER global burden item (Wisniewski et al. 2006, J Psychiatr Pract 12:71-79), item scored 0-6.
 #: The words map onto the item's anchors: none 0, minimal 1, mild 2, moderate 3, marked 4,
@@ -56,15 +76,62 @@ Burden = Literal["none", "minimal", "mild", "moderate", "marked", "severe", "int
 
 
 class CaseError(UserError, ValueError):
-    """A case that cannot be used, with every problem as ``(field path, problem)``."""
+    """A case that cannot be used, with every problem as ``(field path, problem)``.
+
+    The message is one line (whitespace collapsed) naming at most :data:`MAX_PROBLEMS` problems.
+    """
 
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
-        super().__init__("; ".join(f"{field}: {problem}" if field else problem for field, problem in problems))
+        shown = [" ".join((f"{field}: {problem}" if field else problem).split()) for field, problem in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"and {len(problems) - MAX_PROBLEMS} more problem(s)")
+        super().__init__("; ".join(shown))
+
+
+def _case_date(value: Any) -> dt.date:
+    """A date written as YYYY-MM-DD (or a YAML date), a real one, not before :data:`MIN_DATE`.
+
+    Numbers are refused: pydantic would read ``0`` as 1970-01-01 (a Unix timestamp).
+    """
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError("date_with_time", "must be a date (YYYY-MM-DD) without a time")
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise PydanticCustomError("date_format", "must be a date (YYYY-MM-DD)")
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            raise PydanticCustomError("date_impossible", "{value} is not a real date", {"value": text}) from None
+    if not isinstance(value, dt.date):
+        raise PydanticCustomError("date_format", "must be a date (YYYY-MM-DD)")
+    if value < MIN_DATE:
+        raise PydanticCustomError("date_too_early", "{value} is before {min}", {"value": value.isoformat(), "min": MIN_DATE.isoformat()})
+    return value
+
+
+def _condition(value: str) -> str:
+    name = known_condition(value)
+    if name is None:
+        raise PydanticCustomError("unknown_condition", "unknown condition '{value}' ({hint})",
+                                  {"value": _short(value), "hint": did_you_mean(value, KNOWN_CONDITIONS)})
+    return name
+
+
+#: Strict scalars: a boolean is never a number (``weeks: true`` is not 1 week) and a number never a
+#: boolean or text.
+Number = Annotated[float, Strict()]
+Whole = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Strict()]
+CaseDate = Annotated[dt.date, BeforeValidator(_case_date)]
+Condition = Annotated[str, Strict(), AfterValidator(_condition)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, str_max_length=MAX_TEXT,
+                              allow_inf_nan=False)
 
 
 class ScreeningResult(str, Enum):
@@ -79,13 +146,13 @@ class Diagnosis(_Strict):
     """The current depressive episode."""
 
     polarity: Literal["unipolar", "bipolar", "unknown"] = "unipolar"
-    episode_months: float = Field(ge=0, le=1200, description="duration of the current episode in months")
-    psychotic_features: bool = False
+    episode_months: Number = Field(ge=0, le=1200, description="duration of the current episode in months")
+    psychotic_features: Flag = False
     severity: Literal["subsyndromal", "mild", "moderate", "severe"] | None = Field(
         default=None, description="clinician-rated severity at baseline (Maudsley Staging Method item)"
     )
-    comorbid_anxiety: bool = False
-    age_at_onset: float | None = Field(default=None, ge=0, le=120)
+    comorbid_anxiety: Flag = False
+    age_at_onset: Number | None = Field(default=None, ge=0, le=120)
 
 
 class Screening(_Strict):
@@ -101,38 +168,37 @@ class Screening(_Strict):
 class Labs(_Strict):
     """Laboratory and ECG values relevant to the rules; all optional."""
 
-    crp_mg_l: float | None = Field(default=None, ge=0, le=500)
-    egfr: float | None = Field(default=None, ge=0, le=250)
-    qtc_ms: float | None = Field(default=None, ge=200, le=800)
-    tsh_miu_l: float | None = Field(default=None, ge=0, le=200)
-    lithium_level_mmol_l: float | None = Field(default=None, ge=0, le=5)
+    crp_mg_l: Number | None = Field(default=None, ge=0, le=500)
+    egfr: Number | None = Field(default=None, ge=0, le=250)
+    qtc_ms: Number | None = Field(default=None, ge=200, le=800)
+    tsh_miu_l: Number | None = Field(default=None, ge=0, le=200)
+    lithium_level_mmol_l: Number | None = Field(default=None, ge=0, le=5)
 
 
 class Trial(_Strict):
     """One treatment trial, oldest first in the case."""
 
-    agent: str
-    dose_mg_day: float | None = Field(default=None, ge=0, le=5000)
-    weeks: float = Field(ge=0, le=520)
-    adherence: float | None = Field(default=None, ge=0, le=1, description="fraction of doses taken")
+    agent: Text
+    dose_mg_day: Number | None = Field(default=None, ge=0, le=5000)
+    weeks: Number = Field(ge=0, le=520)
+    adherence: Number | None = Field(default=None, ge=0, le=1, description="fraction of doses taken")
     scale: ScaleName | None = None
-    baseline: float | None = Field(default=None, ge=0)
-    final: float | None = Field(default=None, ge=0)
+    baseline: Number | None = Field(default=None, ge=0)
+    final: Number | None = Field(default=None, ge=0)
     burden: Burden | None = Field(default=None, description="FIBSER global burden item")
-    augments: int | None = Field(default=None, ge=0, description="0-based index of the trial this one augments")
-    sessions: int | None = Field(default=None, ge=0, le=1000)
-    level_mmol_l: float | None = Field(default=None, ge=0, le=5, description="serum level (lithium)")
+    augments: Whole | None = Field(default=None, ge=0, description="0-based index of the trial this one augments")
+    sessions: Whole | None = Field(default=None, ge=0, le=1000)
+    level_mmol_l: Number | None = Field(default=None, ge=0, le=5, description="serum level (lithium)")
     laterality: Literal["bilateral", "right_unilateral", "bifrontal"] | None = None
-    stopped_for_side_effects: bool = False
+    stopped_for_side_effects: Flag = False
 
     @field_validator("agent")
     @classmethod
     def _known_agent(cls, value: str) -> str:
         agent = lookup_agent(value)
         if agent is None:
-            close = difflib.get_close_matches(value.lower(), known_agent_names(), n=3, cutoff=0.6)
-            hint = f"did you mean {' or '.join(close)}?" if close else "known: " + ", ".join(known_agent_names())
-            raise PydanticCustomError("unknown_agent", "unknown agent '{value}' ({hint})", {"value": value, "hint": hint})
+            hint = did_you_mean(value, known_agent_names(), list_all_up_to=60)
+            raise PydanticCustomError("unknown_agent", "unknown agent '{value}' ({hint})", {"value": _short(value), "hint": hint})
         return agent.name
 
     @model_validator(mode="after")
@@ -160,9 +226,9 @@ class Trial(_Strict):
 class Score(_Strict):
     """One measurement-based-care rating."""
 
-    date: dt.date
+    date: CaseDate
     scale: ScaleName
-    value: float
+    value: Number
 
     @model_validator(mode="after")
     def _within_scale(self) -> "Score":
@@ -179,37 +245,26 @@ class Score(_Strict):
 class Values(_Strict):
     """The patient's own utilities, 0 (worst) to 1 (best); each may be left out to use a default."""
 
-    remission: float | None = Field(default=None, ge=0, le=1)
-    response: float | None = Field(default=None, ge=0, le=1)
-    no_response: float | None = Field(default=None, ge=0, le=1)
-    significant_burden: float | None = Field(default=None, ge=-1, le=0, description="added when burden is significant")
-    palliative_focus: float | None = Field(default=None, ge=0, le=1)
+    remission: Number | None = Field(default=None, ge=0, le=1)
+    response: Number | None = Field(default=None, ge=0, le=1)
+    no_response: Number | None = Field(default=None, ge=0, le=1)
+    significant_burden: Number | None = Field(default=None, ge=-1, le=0, description="added when burden is significant")
+    palliative_focus: Number | None = Field(default=None, ge=0, le=1)
 
 
 class Case(_Strict):
     """A whole case as entered: pseudonymous id, diagnosis, screening, comorbidity, labs, trials, scores, values."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    age: float = Field(ge=12, le=120)
+    id: Text = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    age: Number = Field(ge=12, le=120)
     sex: Literal["female", "male", "other", "unknown"] = "unknown"
     diagnosis: Diagnosis
     screening: Screening = Field(default_factory=Screening)
-    conditions: list[str] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list, max_length=MAX_CONDITIONS)
     labs: Labs = Field(default_factory=Labs)
-    trials: list[Trial] = Field(default_factory=list)
-    scores: list[Score] = Field(default_factory=list)
+    trials: list[Trial] = Field(default_factory=list, max_length=MAX_TRIALS)
+    scores: list[Score] = Field(default_factory=list, max_length=MAX_SCORES)
     values: Values | None = None
-
-    @field_validator("conditions")
-    @classmethod
-    def _snake_case_conditions(cls, value: list[str]) -> list[str]:
-        cleaned = []
-        for item in value:
-            name = item.strip().lower().replace(" ", "_").replace("-", "_")
-            if not name.replace("_", "").isalnum():
-                raise PydanticCustomError("condition_name", "'{item}' is not a condition name", {"item": item})
-            cleaned.append(name)
-        return cleaned
 
 
 def _cross_field_problems(case: Case, today: dt.date) -> list[tuple[str, str]]:
@@ -251,23 +306,50 @@ _MESSAGES = {
     "model_type": "must be a mapping of fields",
     "dict_type": "must be a mapping of fields",
     "string_too_short": "must not be empty",
-    "string_too_long": "is too long",
+    "string_too_long": "is longer than {max_length} characters",
+    "too_long": "has {actual_length} items; at most {max_length} are allowed",
+    "finite_number": "must be a finite number",
+    "invalid_key": "is not a known field (field names are text)",
     "string_pattern_mismatch": "must be a pseudonymous identifier (letters, digits, '.', '_' or '-')",
 }
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """A value as at most ``limit`` characters on one line, for echoing in a message."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
     path = ""
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             path += f"[{part}]"
-        elif isinstance(part, str) and not part.startswith(("function-", "literal[", "constrained-")):
+        elif isinstance(part, str) and part.startswith(("function-", "literal[", "constrained-")):
+            continue
+        else:
+            part = _short(part)
             path += f".{part}" if path else part
     return path
 
 
+def _vocabulary_hint(error: dict[str, Any]) -> str:
+    """`` (did you mean X?)`` for a misspelt word of a literal or enum field, else ``""``."""
+    value = error.get("input")
+    if not isinstance(value, str):
+        return ""
+    choices = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+    close = close_matches(value, choices)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
 def _problem(error: dict[str, Any]) -> tuple[str, str]:
-    path = _field_path(tuple(error["loc"]))
+    loc = tuple(error["loc"])
+    if error["type"] == "invalid_key" and loc:  # the key itself ends the location; it is not a list index
+        parent, key = _field_path(loc[:-1]), _short(loc[-1])
+        path = f"{parent}.{key}" if parent else key
+    else:
+        path = _field_path(loc)
     template = _MESSAGES.get(error["type"])
     ctx = error.get("ctx") or {}
     if template is not None:
@@ -279,6 +361,8 @@ def _problem(error: dict[str, Any]) -> tuple[str, str]:
         message = error["msg"]
         for prefix in ("Value error, ", "Assertion failed, "):
             message = message.removeprefix(prefix)
+    if error["type"] in {"literal_error", "enum"}:
+        message += _vocabulary_hint(error)
     # Model-level checks name their own sub-field ("baseline: ..."): fold it into the path.
     if ": " in message and error["type"] in {"score_range", "missing_scale"}:
         sub, message = message.split(": ", 1)
@@ -301,28 +385,29 @@ def case_from_dict(data: Any, *, today: dt.date | None = None) -> Case:
 
 
 def load_case(path: str | Path, *, today: dt.date | None = None) -> Case:
-    """Read a YAML (``.yaml``/``.yml``) or JSON case file and validate it."""
+    """Read a YAML (``.yaml``/``.yml``) or JSON case file and validate it.
+
+    Only a regular file of at most 1 MB is read (see :func:`futility.case_io.read_case_bytes`).
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CaseError([("", f"case file not found: {path}")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseError([("", f"cannot read case file {path}: {exc}")]) from None
+        text = decode(read_case_bytes(path), f"case file {path}")
+    except InputProblem as exc:
+        raise CaseError([(exc.field, exc.problem)]) from None
     return case_from_text(text, fmt="json" if path.suffix.lower() == ".json" else "yaml", today=today)
 
 
 def case_from_text(text: str, *, fmt: Literal["yaml", "json"] = "yaml", today: dt.date | None = None) -> Case:
-    """Parse YAML or JSON text (as uploaded in the dashboard) and validate it."""
+    """Parse YAML or JSON text (as uploaded in the dashboard) and validate it.
+
+    Repeated keys, YAML aliases, nesting deeper than 10 levels and text over 1 MB are refused.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise CaseError([("", f"a case is limited to {MAX_FILE_BYTES:,} characters")])
     try:
-        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise CaseError([("", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise CaseError([("", f"not valid YAML{where}: {problem}")]) from None
+        data = parse_json(text) if fmt == "json" else parse_yaml(text)
+    except InputProblem as exc:
+        raise CaseError([(exc.field, exc.problem)]) from None
     return case_from_dict(data, today=today)
 
 

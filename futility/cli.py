@@ -2,16 +2,67 @@
 
 Each command group lives in ``futility/commands/<group>.py`` and registers itself on the Typer app.
 User errors (a bad case file, a refused posterior) exit with status 2 and one line naming the field
-and the problem; never a traceback.
+and the problem; never a traceback. Usage errors found by Typer (a bad or missing option) follow the
+same rule, ``error: --option: problem``, instead of Typer's boxed multi-line message.
 """
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
+
+try:  # Typer >= 0.2x vendors Click
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover - older Typer on top of Click
+    from click import exceptions as _click_errors
+
+
+def _param_name(param: Any) -> str:
+    """``--min-weeks`` for an option (its longest spelling), ``CASE`` for an argument."""
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+    return max(opts, key=len) if opts else str(getattr(param, "human_readable_name", "") or param.name).upper()
+
+
+def usage_error_line(exc: Exception) -> str:
+    """One line for a Click usage error: ``--option: problem`` (the ``error:`` prefix is added by the caller)."""
+    param = getattr(exc, "param", None)
+    if isinstance(exc, _click_errors.MissingParameter):
+        name = _param_name(param) if param is not None else (exc.param_hint or "an option")
+        return f"{name}: is required"
+    if isinstance(exc, _click_errors.BadParameter):
+        name = _param_name(param) if param is not None else exc.param_hint
+        return f"{name}: {exc.message}" if name else exc.message
+    if isinstance(exc, _click_errors.NoSuchOption):
+        hint = f" (did you mean {' or '.join(sorted(exc.possibilities))}?)" if exc.possibilities else ""
+        return f"{exc.option_name}: no such option{hint}"
+    return exc.format_message()
+
+
+class OneLineErrors(TyperGroup):
+    """The root command group; it prints Click usage errors as one line (exit status 2) instead of a box."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _click_errors.NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except _click_errors.ClickException as exc:
+            typer.echo(f"error: {' '.join(usage_error_line(exc).split())}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
+
 
 app = typer.Typer(
+    cls=OneLineErrors,
     name="futility",
     help="Clinical decision aid for treatment-resistant depression. Supports a decision; never makes one.",
     no_args_is_help=True,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from futility.commands._common import user_errors
+from futility.commands._common import finite_in, nonblank, persistent_db, user_errors
+from futility.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     from futility.assessment import Assessment
@@ -25,8 +26,11 @@ def _assess_file(case_path: Path, posterior: Optional[Path] = None, min_weeks: O
     from futility.decision import Policy
 
     overrides = {"min_weeks": min_weeks, "min_adherence": min_adherence}
-    criteria = AdequacyCriteria(**{k: v for k, v in overrides.items() if v is not None})
-    policy = Policy() if threshold is None else Policy(futility_threshold=threshold)
+    try:
+        criteria = AdequacyCriteria(**{k: v for k, v in overrides.items() if v is not None})
+        policy = Policy() if threshold is None else Policy(futility_threshold=threshold)
+    except ValueError as exc:  # the option callbacks check first; this is the last line of defence
+        raise UserError(f"policy: {exc}") from None
     return assess(load_case(case_path), posterior_path=posterior, criteria=criteria, policy=policy)
 
 
@@ -38,12 +42,12 @@ def register(app: typer.Typer) -> None:
         case: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).", show_default=False)],
         as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object (the contract).")] = False,
         posterior: Annotated[Optional[Path], typer.Option(help="Posterior file (netcdf) to use instead of the shipped one.")] = None,
-        min_weeks: Annotated[float, typer.Option(help="Minimum weeks for an adequate trial (policy).", min=0)] = 6.0,
-        min_adherence: Annotated[float, typer.Option(help="Minimum adherence for an adequate trial (policy).", min=0, max=1)] = 0.8,
-        futility_threshold: Annotated[Optional[float], typer.Option(help="Remission probability below which the next option counts as futile (policy).", min=0, max=1)] = None,
+        min_weeks: Annotated[float, typer.Option(help="Minimum weeks for an adequate trial (policy), 0-104.", callback=finite_in(0, 104))] = 6.0,
+        min_adherence: Annotated[float, typer.Option(help="Minimum adherence for an adequate trial (policy), 0-1.", callback=finite_in(0, 1))] = 0.8,
+        futility_threshold: Annotated[Optional[float], typer.Option(help="Remission probability below which the next option counts as futile (policy), strictly between 0 and 1.", callback=finite_in(0, 1, open_low=True, open_high=True))] = None,
         save: Annotated[bool, typer.Option("--save", help="Store the assessment in the case store.")] = False,
-        db: Annotated[Optional[str], typer.Option(help="Store URL (default: FUTILITY_DB or the user data file).")] = None,
-        author: Annotated[Optional[str], typer.Option(help="Author recorded with --save (default: FUTILITY_AUTHOR or OS user).")] = None,
+        db: Annotated[Optional[str], typer.Option(help="Store URL or SQLite file (default: FUTILITY_DB or the user data file); not in-memory.", callback=persistent_db)] = None,
+        author: Annotated[Optional[str], typer.Option(help="Author recorded with --save (default: FUTILITY_AUTHOR or OS user).", callback=nonblank)] = None,
     ) -> None:
         """Assess a case: adequacy, TRD, staging, screening, prognosis and the decision analysis."""
         with user_errors():
@@ -69,8 +73,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _save(case: "Case", result: dict[str, Any], db: Optional[str], author: Optional[str]) -> Any:
-    from futility.store import CaseStore, resolve_author
+    from sqlalchemy.exc import ArgumentError
 
+    from futility.commands._common import in_memory_sqlite
+    from futility.store import CaseStore, resolve_author, resolve_db_url
+
+    try:
+        memory = in_memory_sqlite(resolve_db_url(db))
+    except (ArgumentError, ValueError):
+        memory = False  # not a URL: CaseStore refuses it with its own message
+    if memory:  # e.g. FUTILITY_DB=sqlite:// : the id would name nothing
+        raise UserError("--save: the case store is an in-memory SQLite database that vanishes when the command ends; "
+                        "set --db or FUTILITY_DB to a file")
     return CaseStore(db).save_assessment(case, result, resolve_author(author)).id
 
 

@@ -6,6 +6,9 @@ are :class:`~futility.errors.UserError` and come out as one line with exit statu
 from __future__ import annotations
 
 import json
+import os
+import re
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -21,16 +24,71 @@ AuthorOption = Annotated[Optional[str], typer.Option("--author", help="Who is ac
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
+#: What must never reach a terminal raw: C0/C1 controls (escape sequences, carriage return, backspace),
+#: DEL, bidirectional overrides and isolates, and Unicode line/paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_IN_JSON = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def terminal_safe(value: Any, *, json_text: bool = False) -> str:
+    """``value`` as text fit for a terminal: every control or bidi character shown as ``\\uXXXX``.
+
+    With ``json_text`` the newlines of indented JSON are kept (``json.dumps`` already escapes those inside
+    strings) and the escapes are valid JSON, so the output still parses to the same data.
+    """
+    pattern = _UNSAFE_IN_JSON if json_text else _UNSAFE
+    return pattern.sub(lambda m: f"\\u{ord(m.group()):04x}", str(value))
+
+
+def _echo(text: str) -> None:
+    typer.echo("\n".join(terminal_safe(line) for line in text.split("\n")))
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(terminal_safe(json.dumps(value, indent=2, ensure_ascii=False), json_text=True))
+
+
+def _is_id(target: str) -> bool:
+    """An assessment id: ASCII digits only (``str.isdigit`` also accepts '²' and other digits)."""
+    return target.isascii() and target.isdigit()
+
+
 def _store(db: Optional[str]):
     from futility.store import CaseStore
 
     return CaseStore(db)
 
 
+def _write_atomic(path: Path, data: str, what: str) -> None:
+    """Write ``data`` to ``path`` via a fresh temp file in its folder and a rename (no symlink followed)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise StoreError(f"{what}: cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _read_head(path: Path) -> dict[str, Any]:
+    from futility.store._audit import parse_head
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"--verify-against: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return parse_head(text, f"--verify-against {path}")
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     if not rows:
         return "(none)"
-    text = [[("–" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    text = [[("–" if r.get(c) is None else terminal_safe(r.get(c))) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in text)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in text]
@@ -39,7 +97,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def _is_case_file(target: str) -> bool:
     path = Path(target)
-    return path.suffix.lower() in {".yaml", ".yml", ".json"} or (path.is_file() and not target.isdigit())
+    return path.suffix.lower() in {".yaml", ".yml", ".json"} or (path.is_file() and not _is_id(target))
 
 
 def _report(target: str, out: Path, db: Optional[str], save: bool, author: Optional[str], identifiable: bool,
@@ -65,8 +123,8 @@ def _report(target: str, out: Path, db: Optional[str], save: bool, author: Optio
                             object_id=record.id, details={"file": out.name, "identifiable": identifiable})
         return f"wrote {out}" + (f" (assessment {record.id} saved)" if record else "")
     store = _store(db)
-    if target.isdigit():
-        record = store.get_assessment(int(target))
+    if _is_id(target):
+        record = store.get_assessment(target)
     else:  # a case id: its latest stored assessment
         try:
             record = store.latest(target)
@@ -102,7 +160,7 @@ def _show(record, reviews) -> str:
         lines.append(f"  {r.review_date}  {r.reviewer}: {r.decision}" + (f" - {r.comment}" if r.comment else ""))
     if not reviews:
         lines.append("  (none)")
-    return "\n".join(lines)
+    return "\n".join(terminal_safe(line) for line in lines)  # a newline inside a field is escaped too
 
 
 def register(app: typer.Typer) -> None:
@@ -120,7 +178,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the ethics-committee report (HTML or PDF) for a case file or a stored assessment."""
         with user_errors():
-            typer.echo(_report(target, out, db, save, author, identifiable, posterior))
+            _echo(_report(target, out, db, save, author, identifiable, posterior))
 
     cases = typer.Typer(help="Browse the case store: cases, their assessments, changes and the audit log.",
                         no_args_is_help=True)
@@ -134,7 +192,7 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             rows = [asdict(s) for s in _store(db).list_cases()]
         if as_json:
-            typer.echo(json.dumps(rows, indent=2))
+            _echo_json(rows)
             return
         typer.echo(_table(rows, ["case_id", "assessments", "last_assessment_id", "last_at", "last_author", "reviews",
                                  "last_review_decision"]))
@@ -150,10 +208,10 @@ def register(app: typer.Typer) -> None:
 
         with user_errors():
             store = _store(db)
-            record = store.get_assessment(int(target)) if target.isdigit() else store.latest(target)
+            record = store.get_assessment(target) if _is_id(target) else store.latest(target)
             reviews = store.reviews(record.id)
         if as_json:
-            typer.echo(json.dumps({**asdict(record), "reviews": [asdict(r) for r in reviews]}, indent=2, ensure_ascii=False))
+            _echo_json({**asdict(record), "reviews": [asdict(r) for r in reviews]})
         else:
             typer.echo(_show(record, reviews))
 
@@ -167,7 +225,7 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             rows = [r.summary_row() for r in _store(db).history(case_id)]
         if as_json:
-            typer.echo(json.dumps(rows, indent=2))
+            _echo_json(rows)
             return
         typer.echo(_table(rows, ["id", "created_at", "author", "model_version", "trials", "thase_rush", "maudsley",
                                  "best_option", "quantitative_futility"]))
@@ -186,7 +244,7 @@ def register(app: typer.Typer) -> None:
             comparison = _store(db).compare(first, second)
         rows = [asdict(c) for c in comparison.changes]
         if as_json:
-            typer.echo(json.dumps({"a": first, "b": second, "changes": rows}, indent=2, ensure_ascii=False))
+            _echo_json({"a": first, "b": second, "changes": rows})
             return
         typer.echo(f"Assessment {first} -> {second}: {len(rows)} change(s)")
         typer.echo(_table(rows, ["section", "item", "before", "after"]))
@@ -197,19 +255,34 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[Optional[int], typer.Option(help="Only the most recent N lines.", min=1)] = None,
         db: DbOption = None,
         as_json: JsonOption = False,
+        export_head: Annotated[Optional[Path], typer.Option(
+            "--export-head", help="After a clean check, write the chain's head (line count and hash, no case data) "
+                                  "to FILE; keep it outside the store.")] = None,
+        verify_against: Annotated[Optional[Path], typer.Option(
+            "--verify-against", help="Also check that the chain still holds the head exported to FILE "
+                                     "(catches the removal of the last lines).")] = None,
     ) -> None:
-        """The audit log (who did what, when) and an integrity check of the whole store."""
+        """The audit log (who did what, when) and an integrity check of the whole store (exit 1 if broken)."""
         from dataclasses import asdict
 
         with user_errors():
             store = _store(db)
+            exported = _read_head(verify_against) if verify_against is not None else None
             entries = store.audit_log(case_id=case_id, limit=limit)
-            problems = store.verify()
+            problems = store.verify(exported)
+            head = None
+            if export_head is not None and not problems:
+                head = store.chain_head()
+                _write_atomic(export_head, json.dumps(head, indent=2) + "\n", "--export-head")
         if as_json:
-            typer.echo(json.dumps({"entries": [asdict(e) for e in entries], "problems": problems}, indent=2))
+            _echo_json({"entries": [asdict(e) for e in entries], "problems": problems, "exported_head": head})
         else:
             typer.echo(_table([asdict(e) for e in entries], ["id", "at", "actor", "action", "case_id", "object_type", "object_id"]))
-            typer.echo("integrity: " + ("intact" if not problems else "; ".join(problems)))
+            _echo("integrity: " + ("intact" if not problems else "; ".join(problems)))
+            if head is not None:
+                _echo(f"chain head ({head['lines']} lines, line {head['last_id']}) written to {export_head}")
+            elif export_head is not None:
+                _echo(f"chain head not written to {export_head}: the store has integrity problems")
         if problems:
             raise typer.Exit(code=1)
 
@@ -227,4 +300,4 @@ def register(app: typer.Typer) -> None:
 
         with user_errors():
             saved = _store(db).add_review(assessment_id, resolve_author(reviewer), decision, comment, date)
-        typer.echo(f"review {saved.id} recorded: assessment {saved.assessment_id}, {saved.decision}, by {saved.reviewer}")
+        _echo(f"review {saved.id} recorded: assessment {saved.assessment_id}, {saved.decision}, by {saved.reviewer}")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +114,16 @@ def write_report(path: str | Path, assessment: dict[str, Any], case: dict[str, A
         data = render_html(assessment, case, **options).encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.partial")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # never leave a half-written report under the real name
+        # A fresh temp file (random name, O_EXCL, mode 0600) in the target folder, then a rename: a planted
+        # symlink is never followed and a half-written report never appears under the real name.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
     except OSError as exc:
         raise UserError(f"--out: cannot write {path}: {exc.strerror or exc}") from None
     return path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat as _stat
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -111,6 +112,10 @@ def load_posterior(path: str | os.PathLike | None = None) -> PosteriorDraws:
         stat = path.stat()
     except FileNotFoundError:
         raise PosteriorError(f"posterior file not found: {path} (run 'futility fit' or reinstall)") from None
+    except OSError as exc:
+        raise PosteriorError(f"posterior file {path} cannot be read ({exc.strerror or exc})") from None
+    if not _stat.S_ISREG(stat.st_mode):  # a directory, pipe or device: reading it would fail or hang
+        raise PosteriorError(f"posterior file {path} is not a regular file")
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     cached = _CACHE.get(key)
     if cached is not None:
@@ -122,7 +127,10 @@ def load_posterior(path: str | os.PathLike | None = None) -> PosteriorDraws:
 
 
 def _read(path: Path) -> PosteriorDraws:
-    blob = path.read_bytes()
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise PosteriorError(f"posterior file {path} cannot be read ({exc.strerror or exc})") from None
     file_hash = hashlib.sha256(blob).hexdigest()
     try:
         import h5py
@@ -155,6 +163,9 @@ def _read(path: Path) -> PosteriorDraws:
     if divergences is not None:
         diagnostics["divergences"] = max(divergences, int(diagnostics.get("divergences", 0)))
     _check_gate(path, diagnostics)
+    for name, values in arrays.items():  # a NaN draw would turn every probability into NaN
+        if values.size == 0 or not np.all(np.isfinite(values)):
+            raise PosteriorError(f"posterior file {path} has missing or non-finite draws of {name}; refit it")
     if arrays["alpha"].shape[1] != len(option_kinds) or arrays["beta"].shape[1] != len(factors):
         raise PosteriorError(f"posterior file {path} is inconsistent (option or factor columns do not match)")
     return PosteriorDraws(

@@ -73,8 +73,13 @@ def resolve_db_url(explicit: str | None = None) -> str:
 
 
 def resolve_author(explicit: str | None = None) -> str:
-    """Who is acting: ``explicit`` (``--author``), else ``$FUTILITY_AUTHOR``, else the operating-system user."""
-    if explicit:
+    """Who is acting: ``explicit`` (``--author``), else ``$FUTILITY_AUTHOR``, else the operating-system user.
+
+    An explicit empty or blank name is refused: it must not silently become the operating-system user.
+    """
+    if explicit is not None:
+        if not explicit.strip():
+            raise StoreError("author/reviewer: must not be empty (leave the option out to use the default)")
         return explicit
     if os.environ.get("FUTILITY_AUTHOR"):
         return os.environ["FUTILITY_AUTHOR"]
@@ -306,6 +311,8 @@ class CaseStore:
                 raise StoreError(f"review date: '{value}' is not a date (YYYY-MM-DD)") from None
         if value > dt.date.today():
             raise StoreError(f"review date: {value.isoformat()} is in the future")
+        if value < dt.date(1900, 1, 1):  # as for ratings in a case (futility.case.MIN_DATE)
+            raise StoreError(f"review date: {value.isoformat()} is before 1900-01-01")
         return value.isoformat()
 
     @_db_errors

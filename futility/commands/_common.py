@@ -89,7 +89,7 @@ def persistent_db(value: Optional[str]) -> Optional[str]:
     try:
         memory = in_memory_sqlite(value)
     except (ArgumentError, ValueError):
-        raise typer.BadParameter("not a database URL (e.g. sqlite:///path/futility.db or postgresql://host/db)") from None
+        return value  # not a URL SQLAlchemy can parse: the store refuses it, naming it with the password masked
     if memory:
         raise typer.BadParameter("an in-memory SQLite store vanishes when the command ends; give a file "
                                  "(sqlite:///path/futility.db or a path)")

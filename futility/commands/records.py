@@ -14,13 +14,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from futility.commands._common import user_errors
+from futility.commands._common import nonblank, persistent_db, user_errors
 from futility.errors import StoreError
 
 __all__ = ["register"]
 
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Case store URL or SQLite file (default: FUTILITY_DB or the user data file).")]
-AuthorOption = Annotated[Optional[str], typer.Option("--author", help="Who is acting (default: FUTILITY_AUTHOR or the OS user).")]
+DbOption = Annotated[Optional[str], typer.Option("--db", help="Case store URL or SQLite file (default: FUTILITY_DB or the user data file); not in-memory.", callback=persistent_db)]
+AuthorOption = Annotated[Optional[str], typer.Option("--author", help="Who is acting (default: FUTILITY_AUTHOR or the OS user).", callback=nonblank)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
@@ -291,7 +291,7 @@ def register(app: typer.Typer) -> None:
         assessment_id: Annotated[int, typer.Argument(help="The stored assessment the committee reviewed.", show_default=False)],
         decision: Annotated[str, typer.Option("--decision", help="endorse | endorse_with_conditions | request_more_information | do_not_endorse")],
         comment: Annotated[str, typer.Option("--comment", help="The committee's reasoning or conditions.")] = "",
-        reviewer: Annotated[Optional[str], typer.Option("--reviewer", "--author", help="Reviewer or committee (default: FUTILITY_AUTHOR or the OS user).")] = None,
+        reviewer: Annotated[Optional[str], typer.Option("--reviewer", "--author", help="Reviewer or committee (default: FUTILITY_AUTHOR or the OS user).", callback=nonblank)] = None,
         date: Annotated[Optional[str], typer.Option("--date", help="Date of the committee's decision, YYYY-MM-DD (default: today).")] = None,
         db: DbOption = None,
     ) -> None:

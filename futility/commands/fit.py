@@ -46,10 +46,10 @@ def registry_bytes(path: Path) -> bytes:
 
 def run_fit(registry: Optional[Path], out: Path, draws: int, tune: Optional[int], chains: int, seed: int, sampler: str) -> dict:
     """Fit, gate and save; returns a summary dict (path, diagnostics, seconds, hashes)."""
+    raw = registry_bytes(registry) if registry is not None else None  # before the seconds-long PyMC import
     from futility import model
     from futility.evidence import evidence_hash
 
-    raw = registry_bytes(registry) if registry is not None else None
     reg = model.read_registry(registry) if registry is not None else None
     data_hash = evidence_hash(raw) if raw is not None else evidence_hash()
     idata = model.fit(reg, draws=draws, tune=tune, chains=chains, random_seed=seed, sampler=sampler, data_hash=data_hash)

@@ -61,8 +61,8 @@ def _check_key_id(conn: Connection, key: AuditKey) -> None:
 
 def append(
     conn: Connection,
-    key: AuditKey,
     *,
+    key: AuditKey,
     at: str,
     actor: str,
     action: str,

@@ -175,7 +175,7 @@ class CaseStore:
         """Schema 1 -> 2: one keyed line whose MAC vouches for the unkeyed lines before it."""
         n = conn.execute(select(func.count()).select_from(audit_log)).scalar() or 0
         if n:
-            _audit.append(conn, self._write_key(), at=_now(), actor="futility", action=_audit.START_KEYED,
+            _audit.append(conn, key=self._write_key(), at=_now(), actor="futility", action=_audit.START_KEYED,
                           details={"from_schema": from_version, "unkeyed_lines": int(n)})
 
     @_db_errors
@@ -249,7 +249,7 @@ class CaseStore:
             ).inserted_primary_key[0]
             _audit.append(
                 conn,
-                key,
+                key=key,
                 at=created_at,
                 actor=author,
                 action="save_assessment",
@@ -294,7 +294,7 @@ class CaseStore:
                 )
             ).inserted_primary_key[0]
             _audit.append(
-                conn, key, at=recorded_at, actor=reviewer, action="add_review", case_id=record.case_id,
+                conn, key=key, at=recorded_at, actor=reviewer, action="add_review", case_id=record.case_id,
                 object_type="review", object_id=int(new_id),
                 details={"assessment_id": record.id, "decision": decision, "content_hash": content_hash},
             )
@@ -328,7 +328,7 @@ class CaseStore:
         key = self._write_key()
         with self.engine.begin() as conn:
             _serialise_writers(conn)
-            return _audit.append(conn, key, at=_now(), actor=actor, action=action, case_id=case_id,
+            return _audit.append(conn, key=key, at=_now(), actor=actor, action=action, case_id=case_id,
                                  object_type=object_type, object_id=object_id, details=json.loads(details_json))
 
     # ----------------------------------------------------------------------------------------- reads

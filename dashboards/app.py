@@ -6,6 +6,7 @@ Run with ``futility serve [CASE]`` or ``panel serve dashboards/app.py`` (the cas
 """
 from __future__ import annotations
 
+import html
 import os
 import sys
 from pathlib import Path
@@ -26,6 +27,11 @@ VIEWS = ("Consultation", "Committee", "Case input")
 
 
 def _extension() -> None:
+    from dashboards.log_redaction import install
+    from dashboards.serving import local_assets
+
+    install()  # no payload, file name or exception text from a callback ever reaches a log
+    local_assets()
     pn.extension("tabulator", notifications=False)
 
 
@@ -40,11 +46,13 @@ class DashboardApp(Viewer):
         s = self.session
         self._views: dict[str, Viewer] = {}
         self.header = pn.pane.HTML(sizing_mode="stretch_width", css_classes=["fu-header"], stylesheets=STYLESHEETS)
-        s.param.watch(self._on_case, ["case", "source_name"])
+        s.param.watch(self._on_case, ["revision"])
         self._on_case()
-        # Only the view on screen is built; the others are built the first time they are opened.
+        # Only the view on screen is built; the others are built the first time they are opened. The tabs are
+        # not dynamic: a built view stays in the document, so Panel never restyles a detached model with
+        # stylesheets from its CDN (every asset is served by this server).
         self._slots = {name: pn.Column(sizing_mode="stretch_width") for name in VIEWS}
-        self.tabs = pn.Tabs(*self._slots.items(), dynamic=True, sizing_mode="stretch_width")
+        self.tabs = pn.Tabs(*self._slots.items(), dynamic=False, sizing_mode="stretch_width")
         self.tabs.param.watch(lambda e: setattr(self, "active", VIEWS[e.new]), "active")
         self._layout = pn.Column(self.header, self.tabs, sizing_mode="stretch_width", css_classes=["fu-app"])
         self._show()
@@ -77,17 +85,31 @@ class DashboardApp(Viewer):
         return self.view(VIEWS[2])  # type: ignore[return-value]
 
     def _on_case(self, *_events: Any) -> None:
-        case = self.session.case
-        label = f"Case {case.id}" if case is not None else "No case loaded"
-        if case is not None and self.session.source_name:
-            label += f" <small>({self.session.source_name})</small>"
-        self.header.object = (
-            f'<header><h1>futility <span class="fu-sub">decision aid for treatment-resistant depression</span></h1>'
-            f'<p class="fu-case">{label}</p></header>'
-        )
+        self.header.object = header_html(self.session)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout
+
+
+def header_html(session: CaseSession) -> str:
+    """The header naming the case on screen, or the draft being corrected; every user-derived text escaped."""
+    case, name = session.case, session.source_name
+    source = f" <small>({html.escape(name)})</small>" if name else ""
+    if session.pending and case is not None and session.draft_id == case.id:
+        label = (f"Case {html.escape(case.id)}{source} <span class=\"fu-draft\">draft with problems: the views show "
+                 f"the last valid version of this case</span>")
+    elif session.pending:
+        named = f"case {html.escape(session.draft_id)}" if session.draft_id else "a case without a readable id"
+        label = (f"Draft of {named}{source} <span class=\"fu-draft\">not valid yet, nothing is assessed: "
+                 f"correct it in Case input</span>")
+    elif case is not None:
+        label = f"Case {html.escape(case.id)}{source}"
+    else:
+        label = "No case loaded"
+    return (
+        f'<header><h1>futility <span class="fu-sub">decision aid for treatment-resistant depression</span></h1>'
+        f'<p class="fu-case">{label}</p></header>'
+    )
 
 
 def create_app(case_path: str | Path | None = None, *, db_url: str | None = None, session: CaseSession | None = None) -> DashboardApp:

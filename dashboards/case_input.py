@@ -2,7 +2,9 @@
 
 Validation is the package's (:mod:`futility.case`); this view shows each problem next to the field it
 names (a trial's problems on that trial's row) and never discards what was typed: a failed check leaves
-the table and the text exactly as entered, and the last valid case stays on screen.
+the table and the text exactly as entered. A failed input is a draft of the case *it* names (see
+:class:`dashboards.state.CaseSession`): the table, the text and the header always show that one case, and
+"Check and use these trials" applies the table to that draft, never to a previously loaded case.
 """
 from __future__ import annotations
 
@@ -14,11 +16,10 @@ from typing import Any
 import pandas as pd
 import panel as pn
 import param
-import yaml
 from panel.viewable import Viewer
 
 from dashboards.palette import STYLESHEETS
-from dashboards.state import CaseSession
+from dashboards.state import CaseSession, read_draft, text_format
 
 #: Trial fields shown as table columns, in the case file's order.
 TRIAL_COLUMNS = ["agent", "dose_mg_day", "weeks", "adherence", "scale", "baseline", "final", "burden", "augments", "sessions"]
@@ -95,7 +96,7 @@ class CaseInputView(Viewer):
     def __init__(self, **params: Any):
         super().__init__(**params)
         s = self.session
-        self._shown_text = ""
+        self._table_attempt = False
         self.upload = pn.widgets.FileInput(accept=".yaml,.yml,.json", multiple=False, label="Case file")
         self.upload.param.watch(self._on_upload, "value")
         self.table = pn.widgets.Tabulator(
@@ -110,18 +111,18 @@ class CaseInputView(Viewer):
         self.add_row.on_click(self._add_row)
         self.apply_table = pn.widgets.Button(label="Check and use these trials", color="primary")
         self.apply_table.on_click(self._apply_table)
-        self.text = pn.widgets.TextAreaInput(label="The whole case as YAML", height=320, sizing_mode="stretch_width")
+        self.text = pn.widgets.TextAreaInput(
+            label="The whole case as YAML (a failed JSON input is kept as typed)", height=320, sizing_mode="stretch_width"
+        )
         self.apply_text = pn.widgets.Button(label="Check and use this text", color="primary")
         self.apply_text.on_click(self._apply_text)
         self.problems = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-problems-pane"])
         self.status = pn.pane.Markdown(sizing_mode="stretch_width")
-        s.param.watch(self._on_case, ["case"])
-        s.param.watch(self._on_problems, ["problems", "message"])
-        self._on_case()
-        self._on_problems()
+        s.param.watch(self._redraw, ["revision"])
+        self._redraw()
         self._layout = pn.Column(
             pn.pane.Markdown("## Case input\nLoad a case file (YAML or JSON), or edit the trials or the whole case below. "
-                             "Nothing you type is lost when a check fails; the last valid case stays on screen."),
+                             "Nothing you type is lost when a check fails: it stays here as a draft of its case."),
             self.status,
             self.problems,
             pn.pane.Markdown("### Load a case file"),
@@ -139,47 +140,38 @@ class CaseInputView(Viewer):
         data = event.new
         if not data:
             return
+        name = self.upload.filename or "upload"
         try:
             text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
         except UnicodeDecodeError:
-            self.session._fail([("", "the file is not UTF-8 text (expected YAML or JSON)")], text=None)
+            self.session._fail([("", "the file is not UTF-8 text (expected YAML or JSON)")], text=None, name=name)
             return
-        self.session.load_text(text, name=self.upload.filename or "upload")
-
-    def _on_case(self, *_events: Any) -> None:
-        case = self.session.case
-        if case is None:
-            return
-        self.table.value = trials_frame([t.model_dump(mode="json") for t in case.trials])
-        self.text.value = self.session.case_text
-        self._shown_text = self.session.case_text
-
-    def _on_problems(self, *_events: Any) -> None:
-        s = self.session
-        self.status.object = s.message
-        self.problems.object = problems_html(s.problems)
-        if s.problems and s.case_text and s.case_text != self._shown_text:
-            self._show_typed_trials(s.case_text)
-        by_row, _ = row_problems(s.problems)
-        frame = self.table.value
-        if frame is not None and "check" in frame.columns and len(frame):
-            checks = ["; ".join(by_row.get(i, [])) for i in range(len(frame))]
-            if list(frame["check"]) != checks:
-                frame = frame.copy()
-                frame["check"] = checks
-                self.table.value = frame
-        if s.case_text and self.text.value != s.case_text:
-            self.text.value = s.case_text
-
-    def _show_typed_trials(self, text: str) -> None:
-        """After a failed upload or text edit, show the trials as typed so each problem sits by its value."""
-        self._shown_text = text
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError:
-            return
-        if isinstance(data, dict) and isinstance(data.get("trials"), list):
-            self.table.value = trials_frame(data["trials"])
+            self.session.load_text(text, name=name)
+        except Exception:  # noqa: BLE001 - never into Panel, which would log the uploaded bytes
+            self.session._fail([("", "the file could not be read as a case (YAML or JSON)")], text=text, name=name)
+
+    def _redraw(self, *_events: Any) -> None:
+        """Table, text, status and problems, all from one case: the draft while one is pending, else the case."""
+        s = self.session
+        self.status.object = html.escape(s.message)
+        self.problems.object = problems_html(s.problems)
+        if self._table_attempt and s.pending:
+            frame = self.table.value  # a failed table check: keep the table exactly as typed
+        elif s.pending:
+            trials = s.draft.get("trials") if isinstance(s.draft, dict) else None
+            frame = trials_frame(trials if isinstance(trials, list) else [])
+        elif s.case is not None:
+            frame = trials_frame([t.model_dump(mode="json") for t in s.case.trials])
+        else:
+            frame = trials_frame([])
+        by_row, _ = row_problems(s.problems)
+        if frame is None or "check" not in frame.columns:
+            frame = trials_frame([])
+        frame = frame.copy()
+        frame["check"] = ["; ".join(by_row.get(i, [])) for i in range(len(frame))]
+        self.table.value = frame
+        self.text.value = s.case_text
 
     def _add_row(self, _event: Any) -> None:
         frame = self.table.value.copy()
@@ -188,15 +180,29 @@ class CaseInputView(Viewer):
 
     def _apply_table(self, _event: Any) -> None:
         s = self.session
-        if s.case is None:
-            data: dict[str, Any] = {}
-        else:
-            data = s.case.model_dump(mode="json", exclude_none=True)
+        data = s.draft_base()
+        if data is None:
+            # the pending draft cannot be read: the table cannot be joined to the rest of that case
+            data = read_draft(self.text.value or "", text_format(self.text.value or ""))
+            if data is None:
+                s._fail([("", "the case text cannot be read: correct it in the text box below, then use the trials")],
+                        text=s.case_text, name=s.source_name)
+                return
         data["trials"] = frame_trials(self.table.value)
-        s.load_mapping(data, name=s.source_name)
+        self._table_attempt = True
+        try:
+            s.load_mapping(data, name=s.source_name)
+        except Exception:  # noqa: BLE001
+            s._fail([("", "the trials could not be checked")], text=None, name=s.source_name, draft=data)
+        finally:
+            self._table_attempt = False
 
     def _apply_text(self, _event: Any) -> None:
-        self.session.load_text(self.text.value, name=self.session.source_name)
+        text = self.text.value or ""
+        try:
+            self.session.load_text(text, name=self.session.source_name, fmt=text_format(text))
+        except Exception:  # noqa: BLE001
+            self.session._fail([("", "the text could not be read as a case (YAML or JSON)")], text=text, name=self.session.source_name)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout

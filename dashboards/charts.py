@@ -71,6 +71,12 @@ def journey_rows(case_trials: list[dict[str, Any]], assessed: list[dict[str, Any
     return rows
 
 
+def journey_x_range(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """The journey's x range: from just before the first trial to just after the end of the last one."""
+    end = max([float(r["end"]) for r in rows], default=9.0)
+    return {"start": -0.5, "end": end + 1.0}
+
+
 def journey_words(rows: list[dict[str, Any]]) -> str:
     """The journey in sentences (text alternative of the journey chart)."""
     if not rows:
@@ -99,7 +105,10 @@ class JourneyChart:
         self.bands = ColumnDataSource(dict(left=[], right=[], top=[]))
         self.lines = ColumnDataSource(dict(x0=[], x1=[], y=[]))
         self.segments = ColumnDataSource(dict(x0=[], x1=[], y0=[], y1=[], colour=[], label=[], detail=[], outcome=[]))
-        fig = _base("Your treatment journey", 300, x_axis_label="weeks since the first recorded trial", y_axis_label="symptom score (lower is better)")
+        fig = _base(
+            "Your treatment journey", 300, x_axis_label="weeks since the first recorded trial",
+            y_axis_label="symptom score (lower is better)", x_range=Range1d(-0.5, 10), y_range=Range1d(0, 30),
+        )
         fig.quad(left="left", right="right", bottom=0, top="top", source=self.bands, fill_color=OUTCOME_COLOURS["remission"], fill_alpha=0.15, line_alpha=0, legend_label="remission range")
         fig.segment(x0="x0", x1="x1", y0="y", y1="y", source=self.lines, line_dash="dashed", line_color="#444444", line_width=1.5, legend_label="response line (half the starting score)")
         seg = fig.segment(x0="x0", x1="x1", y0="y0", y1="y1", source=self.segments, line_color="colour", line_width=5, legend_field="outcome")
@@ -108,7 +117,6 @@ class JourneyChart:
         fig.add_tools(HoverTool(renderers=[seg], tooltips=[("", "@detail")]))
         fig.legend.label_text_font_size = "11px"
         fig.add_layout(fig.legend[0], "right")
-        fig.y_range = Range1d(0, 30)
         self.figure = fig
 
     def update(self, rows: list[dict[str, Any]]) -> None:
@@ -129,11 +137,10 @@ class JourneyChart:
             detail=[journey_words([r]) for r in scored],
             outcome=[r["outcome"].replace("_", " ") for r in scored],
         )
-        top = max([r["baseline"] for r in scored] + [10.0])
-        self.figure.y_range.end = top * 1.25
-        if rows:
-            self.figure.x_range.start = -0.5
-            self.figure.x_range.end = rows[-1]["end"] + 1
+        # Both ranges are recomputed from this case's data on every update (they grow and shrink with it).
+        self.figure.x_range.update(**journey_x_range(rows))
+        top = max([float(r["baseline"]) for r in scored] + [10.0])
+        self.figure.y_range.update(start=0, end=top * 1.25)
 
 
 # ----- option comparison -----------------------------------------------------------------------------

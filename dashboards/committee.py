@@ -203,10 +203,10 @@ class CommitteeView(Viewer):
         self.threshold = ThresholdChart()
         self.threshold_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
         self.download = pn.widgets.FileDownload(callback=self._export, filename="case-report.html", color="primary", label="Export the case report")
-        s.param.watch(self._on_report, ["report"])
+        # Every case change (``revision``) redraws everything, even when the assessment is unchanged.
+        s.param.watch(self._on_case, ["revision"])
         s.param.watch(self._on_decision, ["decision"])
-        self._on_report()
-        self._on_decision()
+        self._on_case()
         self._layout = pn.Column(
             pn.pane.Markdown("## Committee review\nThe full reasoning behind the consultation view. Every number is an estimate "
                              "with its 94% credible interval; every rule names its source in the report."),
@@ -239,9 +239,20 @@ class CommitteeView(Viewer):
         self.download.filename = f"{case_id}-report.{kind}"
         return io.BytesIO(content)
 
+    def _on_case(self, *_events: Any) -> None:
+        self._on_report()
+        self._on_decision()
+
     def _on_report(self, *_events: Any) -> None:
         report = self.session.report
-        if not report:
+        if not report or self.session.case is None:
+            from dashboards.consultation import NO_CASE
+
+            self.staging.object = f"<p>{html.escape(NO_CASE.replace('**', '').replace('*', ''))}</p>"
+            for pane in (self.adequacy, self.screening, self.prognosis, self.model):
+                pane.object = ""
+            self.remission_chart.update([])
+            self.burden_chart.update([])
             return
         self.staging.object = staging_html(report)
         self.adequacy.object = adequacy_html(report)
@@ -255,11 +266,15 @@ class CommitteeView(Viewer):
     def _on_decision(self, *_events: Any) -> None:
         decision = self.session.decision
         if not decision:
+            for pane in (self.futility, self.utilities, self.technical, self.tornado_text, self.threshold_text):
+                pane.object = ""
+            self.tornado.update([])
+            self.threshold.update({})
             return
         self.futility.object = futility_html(decision)
         self.utilities.object = utilities_html(decision)
         lines = (decision.get("technical_summary") or "").splitlines()
-        self.technical.object = "\n".join(f"- {line}" for line in lines if line.strip())
+        self.technical.object = "\n".join(f"- {html.escape(line, quote=False)}" for line in lines if line.strip())
         sens = decision.get("sensitivity", {}) or {}
         self.tornado.update(sens.get("tornado", []) or [])
         self.tornado_text.object = "**Tornado in words.** " + tornado_words(sens.get("tornado", []) or [])

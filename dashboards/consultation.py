@@ -37,6 +37,9 @@ SUPPORT_STATEMENT = (
     "situation and from your own treatment history; they carry real uncertainty, shown as ranges."
 )
 
+#: Shown in place of the case's views while no valid case is loaded (a draft is being corrected).
+NO_CASE = "**No valid case is loaded.** Correct the draft in *Case input*; nothing is shown here until it is valid."
+
 #: Slider wording: the visual analogue scale for each value.
 VALUE_QUESTIONS = {
     "remission": ("Feeling well again", "as bad as it could be", "best imaginable"),
@@ -210,10 +213,10 @@ class ConsultationView(Viewer):
         self.summary = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-summary"])
         self.values = ValuesPanel(session=s)
         self.footer = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-footer"], styles={"font-size": "0.85rem", "color": "#444"})
-        s.param.watch(self._on_report, ["report"])
+        # Every case change (``revision``) redraws everything, even when the assessment is unchanged.
+        s.param.watch(self._on_case, ["revision"])
         s.param.watch(self._on_decision, ["decision"])
-        self._on_report()
-        self._on_decision()
+        self._on_case()
         self._layout = pn.Column(
             pn.pane.Alert(SUPPORT_STATEMENT, alert_type="info", sizing_mode="stretch_width", css_classes=["fu-support"]),
             pn.pane.Markdown("## Your treatment journey so far", margin=(10, 10, 0, 10)),
@@ -242,34 +245,47 @@ class ConsultationView(Viewer):
             sizing_mode="stretch_width",
         )
 
+    def _on_case(self, *_events: Any) -> None:
+        self._on_report()
+        self._on_decision()
+
     def _on_report(self, *_events: Any) -> None:
         s = self.session
-        if not s.report:
+        if not s.report or s.case is None:
+            self.journey.update([])
+            self.journey_text.object = NO_CASE
+            self.scores.object = ""
+            self.scores_text.object = ""
+            self.cards.object = ""
+            self.footer.object = ""
             return
         trials = [t.model_dump(mode="json") for t in s.case.trials] if s.case is not None else []
         from futility.clinical.scales import scale_table
 
         rows = journey_rows(trials, s.report.get("trials", []), scale_table())
         self.journey.update(rows)
-        self.journey_text.object = "**The journey in words.** " + journey_words(rows)
+        self.journey_text.object = "**The journey in words.** " + html.escape(journey_words(rows))
         measurement = s.report.get("measurement") or None
         scale_name = measurement.get("scale") if measurement else None
         scores = [sc.model_dump(mode="json") for sc in s.case.scores] if s.case is not None else []
         dated = score_rows(scores, scale_name)
         words = scores_words(dated, measurement)
         self.scores.object = scores_svg(dated, scale_table().get(dated[0]["scale"]) if dated else None, words)
-        self.scores_text.object = "**Your ratings in words.** " + words
+        self.scores_text.object = "**Your ratings in words.** " + html.escape(words)
         self.cards.object = option_cards_html(s.report.get("prognosis", []), s.report.get("contraindications", []))
         self.footer.object = provenance_words(s.report)
 
     def _on_decision(self, *_events: Any) -> None:
         decision = self.session.decision
         if not decision:
+            self.comparison.update([])
+            self.comparison_text.object = ""
+            self.summary.object = ""
             return
         rows = comparison_rows(decision)
         self.comparison.update(rows)
-        self.comparison_text.object = "**The comparison in words.** " + comparison_words(rows)
-        self.summary.object = decision_words(decision)
+        self.comparison_text.object = "**The comparison in words.** " + html.escape(comparison_words(rows))
+        self.summary.object = html.escape(decision_words(decision), quote=False)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout

@@ -2,7 +2,9 @@
 
 Beyond localhost the dashboard refuses to start without authentication (Panel's basic auth or an OAuth
 provider, with a cookie secret). Case data is never logged: the access log (request lines) and Bokeh's
-and Panel's session logs are kept at WARNING, and the dashboard logs only counts, never contents.
+and Panel's session logs are kept at WARNING, every third-party log record is redacted
+(:mod:`dashboards.log_redaction`), and the dashboard logs only counts, never contents. Every asset is
+served by the dashboard's own server (:func:`local_assets`): no CDN.
 """
 from __future__ import annotations
 
@@ -109,6 +111,20 @@ def new_cookie_secret() -> str:
 
 
 def quiet_logs() -> None:
-    """Keep request lines and session messages out of the logs (they could carry case details)."""
+    """Keep request lines and session messages out of the logs (they could carry case details), and redact
+    every record of the serving process (:func:`dashboards.log_redaction.install`)."""
+    from dashboards.log_redaction import install
+
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    install(record_factory=True)
+    local_assets()
+
+
+def local_assets() -> None:
+    """Serve Bokeh's and Panel's JavaScript and CSS from this server, never a CDN (offline use; no third
+    party learns that the tool is in use), whatever ``BOKEH_RESOURCES`` says."""
+    from bokeh.settings import settings
+
+    if settings.resources(default="server") not in {"server", "server-dev", "inline"}:
+        settings.resources = "server"

@@ -8,7 +8,9 @@ driven without a browser: set a values parameter and read ``decision``.
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,11 +46,67 @@ def _default_assess(case: Case) -> Any:
     return found
 
 
+class _DraftLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that leaves dates as text, so an impossible date (2026-13-45) cannot crash the read
+    of a draft: validation then names the field."""
+
+
+_DraftLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_ID_LINE = re.compile(r'^id:\s*["\']?([A-Za-z0-9][A-Za-z0-9._-]{0,63})', re.MULTILINE)
+_ID_JSON = re.compile(r'"id"\s*:\s*"([A-Za-z0-9][A-Za-z0-9._-]{0,63})"')
+
+#: The problem shown when reading or checking the input failed in an unexpected way (no detail: the
+#: exception's text may quote the file).
+UNREADABLE = "the file could not be read as a case (YAML or JSON); check its syntax and its dates"
+
+
+def text_format(text: str, name: str = "") -> str:
+    """"json" or "yaml" for an input: by its content first (the text box may hold either), then its name."""
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        return "json"
+    if name.lower().endswith(".json") and not stripped:
+        return "json"
+    return "yaml"
+
+
+def read_draft(text: str, fmt: str) -> dict[str, Any] | None:
+    """The mapping a (possibly invalid) input holds, read without dates and without ever raising; None when
+    it cannot be read as a mapping. Used to show a failed input as a draft of *its own* case."""
+    try:
+        data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_DraftLoader)  # noqa: S506 - safe loader
+    except BaseException as exc:  # noqa: BLE001 - RecursionError, ValueError, YAMLError...: no draft, no crash
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def draft_id(draft: dict[str, Any] | None, text: str | None) -> str:
+    """The case id a failed input names ('' when none can be read)."""
+    if draft is not None:
+        value = draft.get("id")
+        return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if text:
+        found = _ID_LINE.search(text) or _ID_JSON.search(text)
+        if found:
+            return found.group(1)
+    return ""
+
+
 class CaseSession(param.Parameterized):
     """One case in the dashboard, from loading to the decision under the patient's current values.
 
-    A failed load keeps the previous case and its assessment on screen and reports every problem in
-    ``problems`` as ``(field path, problem)``; nothing the user typed is dropped (``case_text`` keeps it).
+    A failed input becomes a *draft of the case it names* (``pending``, ``draft``, ``draft_id``); every
+    problem is in ``problems`` as ``(field path, problem)`` and nothing typed is dropped (``case_text``).
+    When the draft names the case on screen, that case's last valid version stays assessed; when it names
+    another case (or none can be read), the previous case is closed, so that one patient's data is never
+    shown or merged under another's name. ``revision`` changes on every load and every failed input:
+    every view redraws on it.
     """
 
     case = param.Parameter(default=None, doc="the validated case (futility.case.Case) on screen")
@@ -59,6 +117,10 @@ class CaseSession(param.Parameterized):
     case_text = param.String(default="", doc="the case as YAML text; kept as typed when it fails validation")
     problems = param.List(default=[], doc="(field path, problem) pairs from the last failed input")
     message = param.String(default="", doc="a one-line status message for the user")
+    pending = param.Boolean(default=False, doc="the last input failed: table and text hold a draft, not the case")
+    draft = param.Parameter(default=None, doc="the mapping of the failed input (a draft of its case), None if unreadable")
+    draft_id = param.String(default="", doc="the case id the failed input names ('' when none can be read)")
+    revision = param.Integer(default=0, doc="bumped on every load and every failed input (views redraw on it)")
 
     remission = param.Number(default=1.0, bounds=(0.0, 1.0), doc="utility of remission (0 worst, 1 best)")
     response = param.Number(default=0.7, bounds=(0.0, 1.0), doc="utility of response without remission")
@@ -81,41 +143,66 @@ class CaseSession(param.Parameterized):
         path = Path(path) if path is not None else demo_case_path()
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            return self._fail([("", f"cannot read {path.name}: {exc.strerror or exc}")], text=None)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            return self._fail([("", f"cannot read {path.name}: {reason}")], text=None, name=path.name)
         return self.load_text(text, name=path.name, fmt="json" if path.suffix.lower() == ".json" else "yaml")
 
     def load_text(self, text: str, *, name: str = "", fmt: str | None = None) -> bool:
         """Validate and assess a case given as YAML or JSON text (an upload or the editor)."""
         if fmt is None:
             fmt = "json" if name.lower().endswith(".json") or text.lstrip().startswith("{") else "yaml"
+        name = name or self.source_name
         try:
             case = case_from_text(text, fmt=fmt)
         except CaseError as exc:
-            return self._fail(exc.problems, text=text)
-        return self.load_case(case, name=name or self.source_name, text=text)
+            return self._fail(exc.problems, text=text, name=name, fmt=fmt)
+        except Exception:  # noqa: BLE001 - any crash of the loader is a user-facing problem, never a log entry
+            return self._fail(self._fallback_problems(text, fmt), text=text, name=name, fmt=fmt)
+        # The text box is labelled YAML: a JSON input is shown as the YAML of the case it holds.
+        return self.load_case(case, name=name, text=text if fmt == "yaml" else None)
+
+    @staticmethod
+    def _fallback_problems(text: str, fmt: str) -> list[tuple[str, str]]:
+        """Problems for an input the loader failed on unexpectedly: validate its date-free reading, so the
+        field is still named (e.g. ``scores[0].date``); a generic problem when even that fails."""
+        data = read_draft(text, fmt)
+        if data is None:
+            return [("", UNREADABLE)]
+        try:
+            case_from_dict(data)
+        except CaseError as exc:
+            return [tuple(p) for p in exc.problems] or [("", UNREADABLE)]
+        except Exception:  # noqa: BLE001
+            return [("", UNREADABLE)]
+        return [("", UNREADABLE)]
 
     def load_mapping(self, data: dict[str, Any], *, name: str = "") -> bool:
         """Validate and assess a case given as a mapping (the trial editor's result)."""
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        name = name or self.source_name
         try:
             case = case_from_dict(data)
         except CaseError as exc:
-            return self._fail(exc.problems, text=None)  # the table keeps what was typed; the text is untouched
-        return self.load_case(case, name=name or self.source_name, text=text)
+            # the table keeps what was typed; the text is untouched; the draft is this mapping
+            return self._fail(exc.problems, text=None, name=name, draft=data)
+        except Exception:  # noqa: BLE001
+            return self._fail([("", UNREADABLE)], text=None, name=name, draft=data)
+        return self.load_case(case, name=name, text=None)
 
     def load_case(self, case: Case, *, name: str = "", text: str | None = None) -> bool:
         """Assess a validated case and put it on screen with its own values on the sliders."""
+        draft = case.model_dump(mode="json", exclude_none=True)
         try:
             assessment = self._assess(case)
         except CaseError as exc:
-            return self._fail(exc.problems, text=text)
-        except Exception as exc:  # noqa: BLE001 - a refused posterior etc.: say so, keep the old case
+            return self._fail(exc.problems, text=text, name=name, draft=draft)
+        except Exception as exc:  # noqa: BLE001 - a refused posterior, or any crash: said on screen, never logged
             from futility.errors import UserError
 
-            if not isinstance(exc, UserError):
-                raise
-            return self._fail([("", str(exc))], text=text)
+            problem = " ".join(str(exc).split())[:300] if isinstance(exc, UserError) else (
+                "the case could not be assessed (an internal error; the case was not changed)")
+            log.error("case assessment failed (%s)", type(exc).__name__)  # the type only, never the text
+            return self._fail([("", problem)], text=text, name=name, draft=draft)
         report = assessment.to_dict()
         utilities = report.get("decision", {}).get("utilities", {})
         sliders = {}
@@ -136,6 +223,10 @@ class CaseSession(param.Parameterized):
                 problems=[],
                 message=f"Loaded case {case.id}" + (f" from {name}" if name else ""),
                 stated=stated,
+                pending=False,
+                draft=None,
+                draft_id="",
+                revision=self.revision + 1,
                 **sliders,
             )
         finally:
@@ -143,16 +234,68 @@ class CaseSession(param.Parameterized):
         log.info("case loaded (%d trials)", len(case.trials))  # never the contents
         return True
 
-    def _fail(self, problems: list[tuple[str, str]], *, text: str | None) -> bool:
+    def _fail(
+        self,
+        problems: list[tuple[str, str]],
+        *,
+        text: str | None,
+        name: str = "",
+        fmt: str | None = None,
+        draft: dict[str, Any] | None = None,
+    ) -> bool:
+        """Make the failed input the draft of the case it names (see the class docstring).
+
+        ``text`` is the input as typed (shown in the text box); ``draft`` its mapping when already known
+        (the trial table's). With neither, the input could not be read at all: the text box is emptied so
+        that it never shows another case's text under this input's name.
+        """
+        if draft is None and text is not None:
+            draft = read_draft(text, fmt or text_format(text, name))
+        named = draft_id(draft, text)
+        same = self.case is not None and bool(named) and named == self.case.id
         update: dict[str, Any] = {
-            "problems": [tuple(p) for p in problems],
-            "message": "The case was not loaded: please correct the fields marked below.",
+            "problems": [tuple(p) for p in problems] or [("", UNREADABLE)],
+            "pending": True,
+            "draft": draft,
+            "draft_id": named,
+            "source_name": name,
+            "revision": self.revision + 1,
         }
         if text is not None:
             update["case_text"] = text
+        elif draft is None:
+            update["case_text"] = ""
+        if same:
+            update["message"] = (
+                f"This version of case {named} was not used: please correct the fields marked below. "
+                "The other views still show the last valid version of this case."
+            )
+        else:
+            closed = self.case.id if self.case is not None else None
+            what = f"Case {named}" if named else "The case"
+            update["message"] = f"{what} was not loaded: please correct the fields marked below." + (
+                f" The previous case ({closed}) is closed, so that its data is not mixed with this one." if closed else ""
+            )
+            self._loading = True
+            try:
+                update.update(case=None, assessment=None, report={}, decision={}, stated=[])
+                self.param.update(**update)
+            finally:
+                self._loading = False
+            log.info("case rejected (%d problems)", len(problems))
+            return False
         self.param.update(**update)
         log.info("case rejected (%d problems)", len(problems))
         return False
+
+    def draft_base(self) -> dict[str, Any] | None:
+        """The whole case the trial table is applied to: the pending draft (never the previous case), else
+        the case on screen; None when the pending draft cannot be read (fix it in the text first)."""
+        if self.pending:
+            return dict(self.draft) if isinstance(self.draft, dict) else None
+        if self.case is None:
+            return {}
+        return self.case.model_dump(mode="json", exclude_none=True)
 
     # ----- values ---------------------------------------------------------------------------------
     def values(self) -> Values:

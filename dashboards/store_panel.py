@@ -5,6 +5,7 @@ panel only collects the author, the review decision and the comment, and lists t
 """
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import panel as pn
@@ -50,13 +51,16 @@ class StorePanel(Viewer):
 
     def _refresh(self) -> None:
         case = self.session.case
-        if case is None or self._layout.collapsed:
+        if case is None:
+            self.history.object = ""
+            return
+        if self._layout.collapsed:
             return
         try:
             with self._store() as store:
                 records = store.history(case.id)
         except Exception as exc:  # noqa: BLE001 - a store error is shown, never raised into the UI
-            self.status.object = f"The case store cannot be read: {_one_line(exc)}"
+            self.status.object = html.escape(f"The case store cannot be read: {_one_line(exc)}")
             return
         rows = [[r.id, r.created_at, r.author, r.model_version, r.best_option] for r in records]
         self.history.object = html_table(
@@ -74,7 +78,7 @@ class StorePanel(Viewer):
             with self._store() as store:
                 record = store.save_assessment(s.case, data, author=self.author.value or None)
         except Exception as exc:  # noqa: BLE001
-            self.status.object = f"Not saved: {_one_line(exc)}"
+            self.status.object = html.escape(f"Not saved: {_one_line(exc)}")
             return
         self._last_id = record.id
         self.status.object = f"Saved as assessment {record.id} (content hash {record.content_hash[:12]}...)."
@@ -89,7 +93,7 @@ class StorePanel(Viewer):
                 latest = store.latest(s.case.id)
                 review = store.add_review(latest.id, self.reviewer.value, self.decision.value, self.comment.value)
         except Exception as exc:  # noqa: BLE001
-            self.status.object = f"Review not recorded: {_one_line(exc)}"
+            self.status.object = html.escape(f"Review not recorded: {_one_line(exc)}")
             return
         self.status.object = f"Review {review.id} recorded on assessment {latest.id}."
 

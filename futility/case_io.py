@@ -51,17 +51,25 @@ def read_case_bytes(path: str | os.PathLike) -> bytes:
         raise InputProblem(f"case file not found: {path}") from None
     except OSError as exc:
         raise InputProblem(f"cannot read case file {path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
             raise InputProblem(f"case file {path} is {kind}, not a regular file")
         if info.st_size > MAX_FILE_BYTES:
             raise InputProblem(f"case file {path} is larger than the limit of {MAX_FILE_BYTES:,} bytes")
-        try:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise InputProblem(f"cannot read case file {path}: {exc.strerror or exc}") from None
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:  # the file may have grown since fstat: never read past the limit + 1
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise InputProblem(f"cannot read case file {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise InputProblem(f"case file {path} is larger than the limit of {MAX_FILE_BYTES:,} bytes")
     return data
@@ -105,7 +113,7 @@ class _CaseLoader(yaml.SafeLoader):
             return super().construct_object(node, deep=deep)
         except yaml.YAMLError:
             raise
-        except (ValueError, KeyError, TypeError, OverflowError, ArithmeticError):
+        except Exception:  # noqa: BLE001 - PyYAML's constructors fail in many ways on a value that does not fit its tag
             value = node.value if isinstance(node.value, str) else "..."
             raise ConstructorError(None, None, f"{_short(value)!r} is not a valid {node.tag.rsplit(':', 1)[-1]}",
                                    node.start_mark) from None
@@ -132,7 +140,7 @@ def _construct_timestamp(loader: _CaseLoader, node: yaml.ScalarNode):
     """A YAML date; an impossible one (2026-02-30) stays text, so the field check names the field."""
     try:
         return SafeConstructor.construct_yaml_timestamp(loader, node)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, AttributeError):  # AttributeError: an explicit !!timestamp that is no date
         return loader.construct_scalar(node)
 
 

@@ -247,3 +247,101 @@ def outcome_probabilities(draw, max_groups: int = 4):
     scale = draw(st.floats(0, 1))
     total = sum(raw)
     return [scale * p / total if total > 0 else 0.0 for p in raw]
+
+
+# --- hostile case files (issue 10: the case loader never crashes) ---------------------------------
+
+#: Every field name a case can hold, so random documents often reach the validators, not just "unknown field".
+CASE_FIELD_NAMES = [
+    "id", "age", "sex", "diagnosis", "screening", "conditions", "labs", "trials", "scores", "values",
+    "polarity", "episode_months", "psychotic_features", "severity", "comorbid_anxiety", "age_at_onset",
+    *SCREEN_NAMES, "crp_mg_l", "egfr", "qtc_ms", "tsh_miu_l", "lithium_level_mmol_l",
+    "agent", "dose_mg_day", "weeks", "adherence", "scale", "baseline", "final", "burden", "augments", "sessions",
+    "level_mmol_l", "laterality", "stopped_for_side_effects", "date", "value",
+    "remission", "response", "no_response", "significant_burden", "palliative_focus",
+]
+
+#: Scalars a YAML or JSON parser can produce, including the awkward ones.
+hostile_scalars = (
+    st.none() | st.booleans() | st.integers() | st.integers(-(10**60), 10**60) | st.floats()
+    | st.text(max_size=30) | st.sampled_from(["2026-02-30", "2026-13-45", "0001-01-01", "2026-01-05", "1e400", "yes", ""])
+    | st.sampled_from(AGENT_NAMES + SCALE_NAMES + CONDITIONS + SCREEN_RESULTS + BURDENS)
+    | st.dates(min_value=dt.date(1, 1, 1)) | st.datetimes()
+)
+
+#: Nested JSON-like values with case field names as likely keys (depth bounded by ``max_leaves``).
+hostile_values = st.recursive(
+    hostile_scalars,
+    lambda children: st.lists(children, max_size=6)
+    | st.dictionaries(st.sampled_from(CASE_FIELD_NAMES) | st.text(max_size=8), children, max_size=6),
+    max_leaves=30,
+)
+
+#: Fragments that exercise the YAML scanner, parser and constructors.
+YAML_TOKENS = [
+    "{", "}", "[", "]", ": ", ":", "- ", ",", "\n", "\n  ", " ", "'", '"', "? ", "# c", "|", ">", "~", "&a ", "*a",
+    "<<: ", "!!int ", "!!float ", "!!bool ", "!!str ", "!!timestamp ", "!!binary ", "!!set ", "!!omap ", "!!python/none ",
+    "!x ", "%YAML 1.1\n", "---\n", "...\n", ".nan", ".inf", "-.inf", "true", "null", "0x1f", "0o17", "1_000", "1e400",
+    "2026-02-30", "2026-13-45", "2026-01-05", "2026-01-05T10:00:00Z", "0001-01-01", "\t", "\x00", "\ufeff", "\u2028",
+    *CASE_FIELD_NAMES,
+]
+
+yaml_token_texts = st.lists(st.sampled_from(YAML_TOKENS) | st.text(max_size=4), max_size=60).map("".join)
+
+
+@st.composite
+def text_mutations(draw, text: str):
+    """``text`` with a few characters or YAML tokens inserted, deleted or replaced at random places."""
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["insert", "delete", "replace"]))
+        piece = draw(st.sampled_from(YAML_TOKENS) | st.text(max_size=3))
+        if kind == "insert":
+            text = text[:at] + piece + text[at:]
+        elif kind == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 8)):]
+        else:
+            text = text[:at] + piece + text[at + len(piece):]
+    return text
+
+
+def _paths(value, prefix=()):
+    """Every path (tuple of keys and indices) into a nested dict/list, the root included."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _paths(child, (*prefix, i))
+
+
+@st.composite
+def case_mutations(draw, base: dict):
+    """A deep copy of the valid case ``base`` with 1-3 mutations: a value replaced by a hostile one, a key
+    dropped or misspelt, a list item repeated many times, or a value wrapped in a list or mapping."""
+    import copy
+
+    data = copy.deepcopy(base)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(data) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = data
+        for key in path[:-1]:
+            parent = parent[key]
+        last = path[-1]
+        kind = draw(st.sampled_from(["replace", "replace", "drop", "misspell", "repeat", "wrap"]))
+        if kind == "replace":
+            parent[last] = draw(hostile_values)
+        elif kind == "drop":
+            del parent[last]
+        elif kind == "misspell" and isinstance(last, str) and last:
+            value = parent.pop(last)
+            parent[last[:-1] + draw(st.sampled_from("aexq_"))] = value
+        elif kind == "repeat" and isinstance(parent[last], list) and parent[last]:
+            parent[last] = parent[last] * draw(st.integers(2, 80))
+        elif kind == "wrap":
+            parent[last] = draw(st.sampled_from([lambda v: [v], lambda v: {"value": v}]))(parent[last])
+    return data

@@ -256,7 +256,8 @@ def verify_store(conn: Connection, key: AuditKey | None) -> list[str]:
         if stored is None:
             problems.append(f"{kind} {row.object_id}: missing, but audit line {row.id} records it (deleted outside futility)")
             continue
-        details = details or {}
+        if details is None:
+            continue  # the damaged line is reported above; what it recorded cannot be compared
         if not _same(details.get("content_hash"), stored.content_hash):
             problems.append(f"{kind} {row.object_id}: its hash differs from the one audit line {row.id} recorded "
                             "(replaced outside futility)")

@@ -82,6 +82,12 @@ def served(artifacts: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def server_log(served: str, artifacts: Path) -> Path:
+    """The served dashboard's combined stdout and stderr (what an operator's log would hold)."""
+    return artifacts / "server.log"
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's Chromium under playwright (skipped with a message when it is not installed)."""
     if not CHROMIUM.exists():

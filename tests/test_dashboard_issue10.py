@@ -302,3 +302,42 @@ def test_round_trip_of_draft_trials_through_the_table(app) -> None:
     bad["trials"][0]["adherence"] = 1.5
     upload(app, dump(bad), "v-bad.yaml")
     assert frame_trials(app.case_input.table.value)[0]["adherence"] == 1.5
+
+
+def test_served_configuration_keeps_payloads_out_of_stderr(tmp_path) -> None:
+    """In a process set up as `futility serve` sets itself up (quiet_logs), a failing Panel callback and a
+    Tornado error carrying case data leave only redacted lines on stderr."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import logging, sys\n"
+        "logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format='%(levelname)s %(name)s %(message)s')\n"
+        "from dashboards.serving import quiet_logs\n"
+        "quiet_logs()\n"
+        "import panel as pn\n"
+        "w = pn.widgets.TextInput(name='Case file')\n"
+        "def boom(event):\n"
+        "    raise ValueError('cannot read ' + event.new)\n"
+        "w.param.watch(boom, 'value')\n"
+        "try:\n"
+        "    w._process_events({'value': 'id: leak-555 age: 77 secret-name.yaml'})\n"
+        "except ValueError:\n"
+        "    pass\n"
+        "try:\n"
+        "    raise KeyError('leak-555')\n"
+        "except KeyError:\n"
+        "    logging.getLogger('tornado.application').exception('Uncaught exception %s', 'leak-555 age 77')\n"
+        "logging.getLogger('bokeh.server.protocol_handler').error('error handling message %r', {'age': 77, 'id': 'leak-555'})\n"
+        "print('probe finished', file=sys.stderr)\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=120)
+    err = done.stderr + done.stdout
+    assert "probe finished" in err, err[-2000:]
+    assert err.count(log_redaction.REDACTED) >= 3, err[-2000:]  # the three records are there, redacted
+    for secret in ("leak-555", "77", "secret-name", "cannot read", "Traceback"):
+        assert secret not in err, f"{secret!r} reached stderr"

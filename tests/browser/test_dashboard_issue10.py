@@ -222,9 +222,13 @@ def test_no_request_leaves_localhost(page, served: str, tmp_path: Path) -> None:
         page.wait_for_timeout(1500)
     _upload(page, _write(tmp_path, "demo.yaml", demo()))
     _until(lambda: "demo-001" in _header(page), "the demo case")
-    for name in ("Consultation", "Committee"):
-        _tab(page, name)
-        page.wait_for_timeout(1500)
+    _tab(page, "Consultation")
+    page.get_by_text("Not sure what number to give?").first.click()  # the standard-gamble card
+    page.wait_for_timeout(1500)
+    _tab(page, "Committee")
+    page.get_by_text("Case store: save and review").first.click()  # the case-store card
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Save this assessment to the case store").wait_for(timeout=20_000)  # the card is open
     assert len(urls) > 5, "no requests recorded: the test would see nothing"
     assert _outside(urls) == [], "requests left 127.0.0.1"
 

@@ -278,7 +278,9 @@ class CaseSession(param.Parameterized):
             )
             self._loading = True
             try:
-                update.update(case=None, assessment=None, report={}, decision={}, stated=[])
+                # the sliders go back to the defaults: they must not show the closed patient's values
+                defaults = {n: self.param[n].default for n in VALUE_NAMES}
+                update.update(case=None, assessment=None, report={}, decision={}, stated=[], **defaults)
                 self.param.update(**update)
             finally:
                 self._loading = False
@@ -328,8 +330,15 @@ class CaseSession(param.Parameterized):
 
     def reset_values(self) -> None:
         """Back to the values in the case file (defaults where it has none)."""
-        if self.case is not None:
+        if self.case is None:
+            return
+        if not self.pending:
             self.load_case(self.case, name=self.source_name, text=self.case_text)
+            return
+        # A draft of this case is being corrected: reset the values, keep the draft exactly as it is.
+        kept = {k: getattr(self, k) for k in ("pending", "draft", "draft_id", "case_text", "problems", "message", "source_name")}
+        self.load_case(self.case, name=self.source_name, text=None)
+        self.param.update(**kept, revision=self.revision + 1)
 
 
 def _case_yaml(case: Case) -> str:

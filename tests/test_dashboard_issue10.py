@@ -341,3 +341,27 @@ def test_served_configuration_keeps_payloads_out_of_stderr(tmp_path) -> None:
     assert err.count(log_redaction.REDACTED) >= 3, err[-2000:]  # the three records are there, redacted
     for secret in ("leak-555", "77", "secret-name", "cannot read", "Traceback"):
         assert secret not in err, f"{secret!r} reached stderr"
+
+
+def test_closing_a_case_resets_the_sliders_to_the_defaults(app) -> None:
+    """The values of the closed patient are not left on the sliders under another patient's draft."""
+    s = app.session
+    s.palliative_focus = 0.93
+    bad = other_case()
+    bad["age"] = 5
+    upload(app, dump(bad), "v-bad.yaml")
+    assert s.case is None
+    assert s.palliative_focus == pytest.approx(s.param["palliative_focus"].default)
+    assert app.consultation.values.sliders["palliative_focus"].value == pytest.approx(s.param["palliative_focus"].default)
+
+
+def test_reset_values_keeps_a_pending_draft_of_the_same_case(app) -> None:
+    typed = demo_case_path().read_text(encoding="utf-8").replace("weeks: 10", "weeks: -3")
+    s = app.session
+    s.palliative_focus = 0.93
+    upload(app, typed, "demo-edit.yaml")
+    s.reset_values()
+    assert s.palliative_focus == pytest.approx(s.case.values.palliative_focus)
+    assert s.pending and app.case_input.text.value == typed
+    assert app.case_input.table.value.loc[1, "weeks"] == -3
+    assert "draft" in app.header.object

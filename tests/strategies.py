@@ -345,3 +345,55 @@ def case_mutations(draw, base: dict):
         elif kind == "wrap":
             parent[last] = draw(st.sampled_from([lambda v: [v], lambda v: {"value": v}]))(parent[last])
     return data
+
+
+@st.composite
+def near_miss_mutations(draw, base: dict):
+    """``(data, field)``: the valid case ``base`` with one near miss that must be refused, naming ``field``.
+
+    Near misses are what used to pass silently: a boolean for a number, a number for a date, an
+    impossible or pre-1900 date, a misspelt condition, or a list one item over its limit.
+    """
+    import copy
+
+    data = copy.deepcopy(base)
+    numeric = [p for p in _paths(data) if p and isinstance(_get(data, p), (int, float)) and not isinstance(_get(data, p), bool)]
+    dates = [p for p in _paths(data) if p and p[-1] == "date"]
+    conditions = [("conditions", i) for i in range(len(data.get("conditions", [])))]
+    kinds = [k for k, ok in (("bool", numeric), ("date_number", dates), ("date_bad", dates), ("condition", conditions),
+                             ("too_many", True)) if ok]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "bool":
+        path = draw(st.sampled_from(numeric))
+        _set(data, path, draw(st.booleans()))
+    elif kind == "date_number":
+        path = draw(st.sampled_from(dates))
+        _set(data, path, draw(st.integers(-10**6, 10**9)))
+    elif kind == "date_bad":
+        path = draw(st.sampled_from(dates))
+        _set(data, path, draw(st.sampled_from(["2026-02-30", "2026-13-45", "2025-04-31", "0001-01-01", "1899-12-31"])))
+    elif kind == "condition":
+        path = draw(st.sampled_from(conditions))
+        word = data["conditions"][path[1]]
+        at = draw(st.integers(0, len(word) - 1))
+        _set(data, path, word[:at] + word[at + 1:] if draw(st.booleans()) else word[:at] + "x" + word[at:])
+    else:
+        field, limit, item = draw(st.sampled_from([
+            ("trials", 50, {"agent": "sertraline", "weeks": 8}),
+            ("scores", 200, {"date": "2026-01-05", "scale": "PHQ-9", "value": 10}),
+            ("conditions", 50, "epilepsy"),
+        ]))
+        data[field] = [item] * (limit + draw(st.integers(1, 3)))
+        path = (field,)
+    field = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
+    return data, field
+
+
+def _get(data, path):
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _set(data, path, value):
+    _get(data, path[:-1])[path[-1]] = value

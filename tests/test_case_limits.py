@@ -70,11 +70,7 @@ YAML_CASES = [
     ("a: &x [1]\nb: *x\n", "aliases (*name) are not allowed"),
     ("? [1, 2]\n: 3\n", "a key must be a plain value"),
     ("1: 2\nid: x\n", "1: is not a known field"),
-    # closed vocabularies
-    (DEMO.replace("age: 54", "age: 54\nsex: femal"), "sex: must be one of"),
-    (DEMO.replace("scale: PHQ-9", "scale: PHQ9"), "scores[0].scale: must be one of"),
-    (DEMO.replace("bipolar: done_negative", "bipolar: done-negative"), "screening.bipolar: must be one of"),
-    (DEMO.replace("agent: bupropion", "agent: buproprion"), "trials[1].agent: unknown agent 'buproprion' (did you mean bupropion?)"),
+    # closed vocabularies (sex, scales, screening results: see the hint test below)
     (DEMO.replace("conditions: [uncontrolled_hypertension]", "conditions: [diabetes]"), "conditions[0]: unknown condition 'diabetes'"),
 ]
 

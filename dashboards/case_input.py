@@ -180,17 +180,20 @@ class CaseInputView(Viewer):
 
     def _apply_table(self, _event: Any) -> None:
         s = self.session
+        self._table_attempt = True  # whatever happens, the table stays as typed
         data = s.draft_base()
         if data is None:
             # the pending draft cannot be read: the table cannot be joined to the rest of that case
             data = read_draft(self.text.value or "", text_format(self.text.value or ""))
             if data is None:
-                s._fail([("", "the case text cannot be read: correct it in the text box below, then use the trials")],
-                        text=s.case_text, name=s.source_name)
+                try:
+                    s._fail([("", "the case text cannot be read: correct it in the text box below, then use the trials")],
+                            text=s.case_text, name=s.source_name)
+                finally:
+                    self._table_attempt = False
                 return
-        data["trials"] = frame_trials(self.table.value)
-        self._table_attempt = True
         try:
+            data["trials"] = frame_trials(self.table.value)
             s.load_mapping(data, name=s.source_name)
         except Exception:  # noqa: BLE001
             s._fail([("", "the trials could not be checked")], text=None, name=s.source_name, draft=data)

@@ -365,3 +365,17 @@ def test_reset_values_keeps_a_pending_draft_of_the_same_case(app) -> None:
     assert s.pending and app.case_input.text.value == typed
     assert app.case_input.table.value.loc[1, "weeks"] == -3
     assert "draft" in app.header.object
+
+
+def test_table_edits_are_kept_when_the_draft_text_cannot_be_read(app) -> None:
+    """With an unreadable draft, "use these trials" says why and keeps the table as typed."""
+    upload(app, "id: w-broken\nage: [1, 2\n", "w-broken.yaml")
+    app.case_input._add_row(None)
+    frame = app.case_input.table.value.copy()
+    frame.loc[0, "agent"] = "sertraline"
+    app.case_input.table.value = frame
+    app.case_input._apply_table(None)
+    assert app.session.case is None and app.session.pending
+    assert any("text box" in p for _, p in app.session.problems)
+    assert app.case_input.table.value.loc[0, "agent"] == "sertraline"
+    assert app.case_input.text.value == "id: w-broken\nage: [1, 2\n"

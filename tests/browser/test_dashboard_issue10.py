@@ -224,6 +224,10 @@ def test_no_request_leaves_localhost(page, served: str, tmp_path: Path) -> None:
     _until(lambda: "demo-001" in _header(page), "the demo case")
     _tab(page, "Consultation")
     page.get_by_text("Not sure what number to give?").first.click()  # the standard-gamble card
+    page.wait_for_timeout(1000)
+    for index in (0, 1):  # each choice re-renders the question (a new pane)
+        page.locator("select").first.select_option(index=index)
+        page.wait_for_timeout(700)
     page.wait_for_timeout(1500)
     _tab(page, "Committee")
     page.get_by_text("Case store: save and review").first.click()  # the case-store card

@@ -192,17 +192,18 @@ class CaseSession(param.Parameterized):
     def load_case(self, case: Case, *, name: str = "", text: str | None = None) -> bool:
         """Assess a validated case and put it on screen with its own values on the sliders."""
         draft = case.model_dump(mode="json", exclude_none=True)
+        shown = text if text is not None else _case_yaml(case)  # on failure the text box shows this case
         try:
             assessment = self._assess(case)
         except CaseError as exc:
-            return self._fail(exc.problems, text=text, name=name, draft=draft)
+            return self._fail(exc.problems, text=shown, name=name, draft=draft)
         except Exception as exc:  # noqa: BLE001 - a refused posterior, or any crash: said on screen, never logged
             from futility.errors import UserError
 
             problem = " ".join(str(exc).split())[:300] if isinstance(exc, UserError) else (
                 "the case could not be assessed (an internal error; the case was not changed)")
             log.error("case assessment failed (%s)", type(exc).__name__)  # the type only, never the text
-            return self._fail([("", problem)], text=text, name=name, draft=draft)
+            return self._fail([("", problem)], text=shown, name=name, draft=draft)
         report = assessment.to_dict()
         utilities = report.get("decision", {}).get("utilities", {})
         sliders = {}

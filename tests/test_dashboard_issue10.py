@@ -379,3 +379,20 @@ def test_table_edits_are_kept_when_the_draft_text_cannot_be_read(app) -> None:
     assert any("text box" in p for _, p in app.session.problems)
     assert app.case_input.table.value.loc[0, "agent"] == "sertraline"
     assert app.case_input.text.value == "id: w-broken\nage: [1, 2\n"
+
+
+def test_an_assessment_crash_is_a_problem_and_the_text_box_shows_that_case() -> None:
+    """If assessing a valid case fails in any way, the screen says so; text and header name that case."""
+    def crashing(case):
+        if case.id == "v-bad":
+            raise RuntimeError("posterior exploded for v-bad age 33")
+        return stand_in_assess(case)
+
+    s = CaseSession(assess_fn=crashing)
+    assert s.load_path(demo_case_path())
+    app = create_app(session=s)
+    upload(app, json.dumps(other_case()), "v-bad.json")
+    assert s.pending and s.case is None and s.problems
+    assert "v-bad" in app.header.object
+    assert yaml.safe_load(app.case_input.text.value)["id"] == "v-bad"
+    assert "exploded" not in " ".join(p for _, p in s.problems)

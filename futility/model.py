@@ -32,8 +32,32 @@ from pathlib import Path
 
 import numpy as np
 
+from futility.cohorts import (
+    ARM_NODES,
+    ECT_FACTORS,
+    EPISODE_MONTHS_CAP,
+    FACTORS,
+    KIND_GROUP_INDEX,
+    MAX_FAILURES_EFFECT,
+    arm_design,
+    arm_rates,
+    ect_reference_mix,
+    efficacy_rows,
+    pytensor_namespace,
+    reference_mix,
+)
 from futility.errors import PosteriorError, UserError
-from futility.evidence import OPTION_KINDS, Effect, Outcome, evidence_hash, load_effects, load_outcomes
+from futility.evidence import (
+    DECLINE_GROUPS,
+    OPTION_KINDS,
+    Effect,
+    Outcome,
+    burden_evidence_kinds,
+    evidence_hash,
+    load_effects,
+    load_outcomes,
+    offered_kinds,
+)
 
 __all__ = [
     "EPISODE_MONTHS_CAP",
@@ -50,32 +74,16 @@ __all__ = [
 ]
 
 #: Bump when the parameterisation changes; stored posteriors with another version are refused.
-MODEL_VERSION = "trd-latent-ordinal-4"
-
-
-#: Patient factors (x_i). ``episode_months`` enters per month up to :data:`EPISODE_MONTHS_CAP`.
-FACTORS: tuple[str, ...] = ("severe", "psychotic_features", "comorbid_anxiety", "episode_months")
-
-#: The GSRD per-month odds ratio (Kautzky 2019) is applied up to 5 years: a modelling choice that
-#: avoids extrapolating a per-month effect far beyond typical study episodes.
-EPISODE_MONTHS_CAP = 60.0
+MODEL_VERSION = "trd-latent-ordinal-5"
 
 #: Convergence gate: a posterior failing any of these is refused.
 GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 
 #: Gauss-Hermite nodes for integrating the latent variables in the fit (evidence rows; registry).
-QUADRATURE_NODES = 24
+QUADRATURE_NODES = ARM_NODES
 REGISTRY_NODES = 12
-
-_MAX_HISTORY = 3
-
-#: The explicit decline ``lam * f`` stops at the largest number of earlier failures in the fitted
-#: evidence (STAR*D level 4: three). Beyond it the model does not extrapolate a straight line; further
-#: failures still lower a patient's prediction through the posterior of their own responsiveness u.
-MAX_FAILURES_EFFECT = 3
-
-#: Rows of the placebo-controlled trial whose arms share an offset (docs/model.md).
-CONTROLLED_TRIAL_PREFIX = "transform2_"
+#: Degrees of freedom of the between-trial effects (robust to outlying trials; docs/model.md).
+TRIAL_EFFECT_NU = 4.0
 
 
 def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,50 +102,33 @@ def _mixture_vector(mixture: dict[str, float]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class AggregateData:
-    """Evidence rows as arrays for the likelihood."""
+class BurdenData:
+    """Burden rows (FIBSER >= 3, or stopping because of side effects) as arrays for the likelihood."""
 
-    option: np.ndarray  # (R, K) mixture weights
-    history: np.ndarray  # (R, J, K) mixture weights of failed steps
-    history_mask: np.ndarray  # (R, J) 1 where a step exists
-    failures: np.ndarray  # (R,) number of failed steps
-    is_response: np.ndarray  # (R,) 1 for response rows
-    in_trial: np.ndarray  # (R,) 1 for rows of a placebo-controlled trial with its own offset (TRANSFORM-2)
+    row_ids: tuple[str, ...]
+    trials: tuple[str, ...]
+    option: np.ndarray  # (B, K)
+    is_stopping: np.ndarray  # (B,) 1 for "stopped because of side effects" rows (cut gamma)
+    trial: np.ndarray  # (B,) trial index
     n: np.ndarray
     events: np.ndarray
-    burden_option: np.ndarray  # (B, K)
-    burden_is_stopping: np.ndarray  # (B,) 1 for "stopped because of side effects" rows (cut gamma)
-    burden_n: np.ndarray
-    burden_events: np.ndarray
 
 
-def aggregate_data(outcomes: tuple[Outcome, ...]) -> AggregateData:
-    """Arrays for every ``use == "fit"`` row of the evidence base."""
-    eff = [o for o in outcomes if o.use == "fit" and o.outcome in ("remission", "response")]
-    bur = [o for o in outcomes if o.use == "fit" and o.outcome in ("burden", "discontinuation")]
-    k = len(OPTION_KINDS)
-    option = np.array([_mixture_vector(o.option) for o in eff])
-    history = np.zeros((len(eff), _MAX_HISTORY, k))
-    mask = np.zeros((len(eff), _MAX_HISTORY))
-    for r, o in enumerate(eff):
-        if len(o.history) > _MAX_HISTORY:
-            raise ValueError(f"{o.id}: at most {_MAX_HISTORY} history steps are supported")
-        for j, step in enumerate(o.history):
-            history[r, j] = _mixture_vector(step)
-            mask[r, j] = 1.0
-    return AggregateData(
-        option=option,
-        history=history,
-        history_mask=mask,
-        failures=np.array([o.prior_failures for o in eff], dtype=float),
-        is_response=np.array([o.outcome == "response" for o in eff], dtype=float),
-        in_trial=np.array([o.id.startswith(CONTROLLED_TRIAL_PREFIX) for o in eff], dtype=float),
-        n=np.array([o.n for o in eff], dtype=int),
-        events=np.array([o.events for o in eff], dtype=int),
-        burden_option=np.array([_mixture_vector(o.option) for o in bur]),
-        burden_is_stopping=np.array([o.outcome == "discontinuation" for o in bur], dtype=float),
-        burden_n=np.array([o.n for o in bur], dtype=int),
-        burden_events=np.array([o.events for o in bur], dtype=int),
+def burden_data(outcomes: tuple[Outcome, ...], uses: tuple[str, ...] = ("fit",)) -> BurdenData:
+    """Arrays for the burden rows with the given ``use``."""
+    rows = [o for o in outcomes if o.use in uses and o.outcome in ("burden", "discontinuation") and o.n]
+    trials: list[str] = []
+    for o in rows:
+        if o.trial not in trials:
+            trials.append(o.trial)
+    return BurdenData(
+        row_ids=tuple(o.id for o in rows),
+        trials=tuple(trials),
+        option=np.array([_mixture_vector(o.option) for o in rows]).reshape(-1, len(OPTION_KINDS)),
+        is_stopping=np.array([o.outcome == "discontinuation" for o in rows], dtype=float),
+        trial=np.array([trials.index(o.trial) for o in rows], dtype=int),
+        n=np.array([o.n for o in rows], dtype=int),
+        events=np.array([o.events for o in rows], dtype=int),
     )
 
 
@@ -206,10 +197,13 @@ def _truthy(text: str) -> bool | None:
     raise ValueError(f"not a yes/no value: {text!r}")
 
 
-def patient_factors(severe: bool, psychotic: bool, anxiety: bool, episode_months: float | None) -> np.ndarray:
-    """x_i in the order of :data:`FACTORS`."""
+def patient_factors(
+    severe: bool, psychotic: bool, anxiety: bool, episode_months: float | None, age: float | None = None
+) -> np.ndarray:
+    """x_i in the order of :data:`FACTORS` (age in decades; NaN when unknown, then taken at the reference)."""
     months = min(float(episode_months or 0.0), EPISODE_MONTHS_CAP)
-    return np.array([float(severe), float(psychotic), float(anxiety), months])
+    decades = float(age) / 10.0 if age is not None else float("nan")
+    return np.array([float(severe), float(psychotic), float(anxiety), months, decades])
 
 
 def read_registry(path: str | Path) -> Registry:
@@ -247,6 +241,7 @@ def read_registry(path: str | Path) -> Registry:
                             bool(_truthy(row["psychotic_features"])),
                             bool(_truthy(row["comorbid_anxiety"])),
                             float(row["episode_months"]) if row["episode_months"].strip() else 0.0,
+                            float(row["age"]) if (row.get("age") or "").strip() else None,
                         ),
                         "trials": [],
                     },
@@ -265,13 +260,16 @@ def read_registry(path: str | Path) -> Registry:
         n_trials += len(trials)
         x = pat["x"].copy()
         x[3] = REGISTRY_MONTHS_STEP * round(x[3] / REGISTRY_MONTHS_STEP)
+        if not np.isnan(x[4]):
+            x[4] = float(round(x[4]))  # whole decades, so that patients share cells
         seq, bseq = [], []
         failures = 0
         for _, option, adequate, outcome, burden in trials:
             kind = OPTION_KINDS.index(option) if option in OPTION_KINDS else len(OPTION_KINDS)
             if adequate and outcome != "unknown":
                 y = _OUTCOME_CODE[outcome]
-                cell = cells.setdefault((kind, min(failures, MAX_FAILURES_EFFECT), tuple(x)), len(cells))
+                key_x = tuple(None if np.isnan(v) else float(v) for v in x)  # NaN never equals itself
+                cell = cells.setdefault((kind, min(failures, MAX_FAILURES_EFFECT), key_x), len(cells))
                 seq.append(cell * 3 + y)
                 if y in (0, 1):
                     failures += 1
@@ -289,7 +287,9 @@ def read_registry(path: str | Path) -> Registry:
     return Registry(
         cell_kind=np.array([c[0] for c in order], dtype=int),
         cell_failures=np.array([c[1] for c in order], dtype=float),
-        cell_x=np.array([c[2] for c in order], dtype=float).reshape(len(order), len(FACTORS)),
+        cell_x=np.array([[np.nan if v is None else v for v in c[2]] for c in order], dtype=float).reshape(
+            len(order), len(FACTORS)
+        ),
         obs=_padded(eff_keys),
         count=np.array([efficacy[k] for k in eff_keys], dtype=float),
         burden_obs=_padded(bur_keys),
@@ -300,14 +300,21 @@ def read_registry(path: str | Path) -> Registry:
 
 
 # ------------------------------------------------------------------------------------------------ model
-def _factor_priors(effects: tuple[Effect, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Prior mean and sd of beta (per-trial log odds of remission) from the published ORs for TRD."""
-    mean = np.zeros(len(FACTORS))
-    sd = np.ones(len(FACTORS))
+def _factor_priors(effects: tuple[Effect, ...], parameter: str = "beta", factors=FACTORS) -> tuple[np.ndarray, np.ndarray]:
+    """Prior mean and sd of per-trial log odds of remission per factor, from published odds ratios.
+
+    ``beta`` rows of ``effects.csv`` with ratio ``OR_TRD`` are odds ratios for *being* treatment
+    resistant (Kautzky 2019), so their sign is reversed; other ratios are odds ratios of remission or
+    response per unit of the factor and are used as they are. A factor without a row has a weakly
+    informative Normal(0, 0.5) (a modelling choice, docs/model.md).
+    """
+    mean = np.zeros(len(factors))
+    sd = np.full(len(factors), 0.5)
     for eff in effects:
-        if eff.parameter == "beta" and eff.option in FACTORS:
-            i = FACTORS.index(eff.option)
-            mean[i] = -eff.log_estimate  # a risk factor for resistance lowers remission
+        if eff.parameter == parameter and eff.option in factors:
+            i = factors.index(eff.option)
+            sign = -1.0 if eff.ratio == "OR_TRD" else 1.0
+            mean[i] = sign * eff.log_estimate
             sd[i] = eff.log_se if eff.log_se is not None else 0.5 * abs(eff.log_estimate)
     return mean, sd
 
@@ -318,13 +325,15 @@ def build_model(
     registry: Registry | None = None,
     quadrature_nodes: int = QUADRATURE_NODES,
     registry_geometry: bool | None = None,
+    parts: tuple[str, ...] = ("efficacy", "burden"),
 ):
     """The PyMC model over the evidence base (and a registry, when given).
 
-    ``registry_geometry`` chooses the parameterisation (same model, different sampler geometry):
-    centred option effects and signed spreads, which sample a registry fit well, or non-centred
-    effects and log-scale spreads, which sample the aggregates alone well (see :func:`_hierarchical`
-    and :func:`_spread`). By default it follows whether a registry is given.
+    ``parts`` chooses the efficacy part (remission and response), the burden part, or both: they share
+    no parameter, so fitting them apart gives the same posterior (leave-one-trial-out refits use the
+    efficacy part alone). The efficacy rows carry a ``row_weight`` data vector (1 = in the fit, 0 =
+    left out), so one compiled model serves every fold. ``registry_geometry`` chooses the
+    parameterisation (same model, different sampler geometry; see :func:`_hierarchical`).
     """
     import pymc as pm
     import pytensor.tensor as pt
@@ -332,68 +341,110 @@ def build_model(
     outcomes = load_outcomes() if outcomes is None else outcomes
     effects = load_effects() if effects is None else effects
     registry_geometry = registry is not None if registry_geometry is None else registry_geometry
-    data = aggregate_data(outcomes)
-    z, w = _gauss_hermite(quadrature_nodes)
+    x_ref = reference_mix(outcomes)
+    design = arm_design(efficacy_rows(outcomes), x_ref)
+    bdata = burden_data(outcomes)
     k = len(OPTION_KINDS)
     beta_mean, beta_sd = _factor_priors(effects)
-    coords = {"option": list(OPTION_KINDS), "factor": list(FACTORS)}
+    ect_mean, ect_sd = _factor_priors(effects, "beta_ect", ECT_FACTORS)
+    coords = {
+        "option": list(OPTION_KINDS),
+        "factor": list(FACTORS),
+        "ect_factor": list(ECT_FACTORS),
+        "decline_group": list(DECLINE_GROUPS),
+        "trial": list(design.trials),
+    }
 
     with pm.Model(coords=coords) as model:
-        # Weakly informative hyperpriors (modelling choices, not clinical figures; docs/model.md).
-        mu_alpha = pm.Normal("mu_alpha", -0.5, 1.5)
-        tau_alpha = pm.HalfNormal("tau_alpha", 1.0)
-        alpha = _hierarchical("alpha", mu_alpha, tau_alpha, centred=registry_geometry)
-        lam = pm.HalfNormal("lam", 0.5)
-        signed_u = _spread("sigma_u", 1.5, signed=registry_geometry)
-        kappa = pm.HalfNormal("kappa", 1.5)
-        beta = pm.Normal("beta", beta_mean, beta_sd, dims="factor")
-        mu_delta = pm.Normal("mu_delta", -2.0, 1.5)
-        tau_delta = pm.HalfNormal("tau_delta", 1.0)
-        delta = _hierarchical("delta", mu_delta, tau_delta, centred=registry_geometry)
-        signed_v = _spread("sigma_v", 1.0, signed=registry_geometry)
-        # TRANSFORM-2 differs from STAR*D in population, setting and remission bar (MADRS <= 12): a
-        # shared offset for both of its arms carries the within-trial contrast (esketamine vs a new
-        # SSRI/SNRI) onto the STAR*D scale instead of the trial's absolute rates.
-        d_trial = pm.Normal("d_trial", 0.0, 1.0)
-        # Stopping for side effects is a stricter cut of the burden scale than FIBSER >= 3; STAR*D
-        # level 1 reports both for one cohort, which identifies the gap.
-        gamma = pm.HalfNormal("gamma", 2.0)
+        if "efficacy" in parts:
+            # Weakly informative hyperpriors (modelling choices, not clinical figures; docs/model.md).
+            mu_alpha = pm.Normal("mu_alpha", -0.5, 1.5)
+            tau_alpha = pm.HalfNormal("tau_alpha", 1.0)
+            alpha = _hierarchical("alpha", mu_alpha, tau_alpha, centred=registry_geometry)
+            # Decline per earlier failure, by group of kinds, partially pooled on the log scale (> 0).
+            mu_log_lam = pm.Normal("mu_log_lam", math.log(0.3), 0.75)
+            tau_lam = pm.HalfNormal("tau_lam", 0.5)
+            lam_raw = pm.Normal("lam_raw", 0.0, 1.0, dims="decline_group")
+            lam = pm.Deterministic("lam", pt.exp(mu_log_lam + tau_lam * lam_raw), dims="decline_group")
+            rho = pm.HalfNormal("rho", 0.5)  # same-class resistance
+            # Signed spread: the aggregates leave real mass near sigma_u = 0, where a log-scale spread
+            # makes a funnel (divergences); |s| keeps the prior and the likelihood (see _spread).
+            signed_u = _spread("sigma_u", 1.5, signed=True)
+            kappa = pm.HalfNormal("kappa", 1.5)
+            beta = pm.Normal("beta", beta_mean, beta_sd, dims="factor")
+            beta_ect = pm.Normal("beta_ect", ect_mean, ect_sd, dims="ect_factor")
+            d_madrs12 = pm.HalfNormal("d_madrs12", 0.5)  # a lenient remission bar can only raise rates
+            d_other = pm.Normal("d_other", 0.0, 0.5)
+            d_single_blind = pm.Normal("d_single_blind", 0.0, 0.5)
+            d_double_blind = pm.Normal("d_double_blind", 0.0, 0.5)
+            # Between-trial effects, Student-t with 4 degrees of freedom: a few outlying small trials
+            # (e.g. the lithium add-on RCTs at 0% and 100% response) do not inflate the spread every
+            # new prediction carries, as a normal would make them do (docs/model.md).
+            tau_trial = pm.HalfNormal("tau_trial", 0.5)
+            trial_raw = pm.StudentT("trial_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0, dims="trial")
+            trial_effect = pm.Deterministic("trial_effect", tau_trial * trial_raw, dims="trial")
+            # The effect of a new trial (or a new patient's setting): sampled from its prior given tau,
+            # so predictions for a new patient integrate the between-trial spread.
+            trial_new_raw = pm.StudentT("trial_new_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0)
+            pm.Deterministic("trial_new", tau_trial * trial_new_raw)
 
-        u = signed_u * z  # (G,)
-        v = signed_v * z
-        # Probability of remission for each history step j (j earlier failures): (J, G, K)
-        steps = np.arange(_MAX_HISTORY)[:, None, None]
-        p_step = pm.math.sigmoid(alpha[None, None, :] - lam * steps + u[None, :, None])
-        fail = 1.0 - (data.history[:, :, None, :] * p_step[None]).sum(-1)  # (R, J, G)
-        fail = pt.where(data.history_mask[:, :, None] > 0, fail, 1.0)
-        surv = pt.prod(fail, axis=1)  # (R, G): P(failed every earlier step | u)
-        eta = (
-            alpha[None, None, :]
-            - lam * data.failures[:, None, None]
-            + kappa * data.is_response[:, None, None]
-            + d_trial * data.in_trial[:, None, None]
-            + u[None, :, None]
-        )
-        p_opt = (data.option[:, None, :] * pm.math.sigmoid(eta)).sum(-1)  # (R, G)
-        p_row = (surv * p_opt * w).sum(-1) / (surv * w).sum(-1)
-        pm.Binomial("cohorts", n=data.n, p=pt.clip(p_row, 1e-9, 1 - 1e-9), observed=data.events)
+            params = {
+                "alpha": alpha[None, :],
+                "lam": lam[None, :],
+                "rho": rho[None],
+                "sigma_u": signed_u[None],
+                "kappa": kappa[None],
+                "beta": beta[None, :],
+                "beta_ect": beta_ect[None, :],
+                "d_madrs12": d_madrs12[None],
+                "d_other": d_other[None],
+                "d_single_blind": d_single_blind[None],
+                "d_double_blind": d_double_blind[None],
+            }
+            rates = arm_rates(
+                pytensor_namespace(), design, params, trial_effect[design.trial][None, :], quadrature_nodes
+            )[0]
+            row_weight = pm.Data("row_weight", np.ones(design.n_rows))
+            logp = pm.logp(pm.Binomial.dist(n=design.n, p=pt.clip(rates, 1e-9, 1 - 1e-9)), design.events)
+            pm.Potential("cohorts", pt.sum(row_weight * logp))
 
-        eta_bur = delta[None, None, :] - gamma * data.burden_is_stopping[:, None, None] + v[None, :, None]
-        p_bur = (data.burden_option[:, None, :] * pm.math.sigmoid(eta_bur)).sum(-1)
-        p_bur = (p_bur * w).sum(-1)
-        pm.Binomial("burden_cohorts", n=data.burden_n, p=pt.clip(p_bur, 1e-9, 1 - 1e-9), observed=data.burden_events)
+            for eff in effects:
+                if eff.parameter != "alpha" or eff.log_se is None:
+                    continue
+                ref = [OPTION_KINDS.index(r) for r in eff.reference]
+                contrast = alpha[OPTION_KINDS.index(eff.option)] - alpha[ref].mean()
+                pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
 
-        for eff in effects:
-            if eff.parameter not in ("alpha", "delta") or eff.log_se is None:
-                continue
-            par = alpha if eff.parameter == "alpha" else delta
-            ref = [OPTION_KINDS.index(r) for r in eff.reference]
-            contrast = par[OPTION_KINDS.index(eff.option)] - par[ref].mean()
-            pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
+            if registry is not None:
+                zr, wr = _gauss_hermite(REGISTRY_NODES)
+                _registry_efficacy(
+                    registry, x_ref, ect_reference_mix(outcomes), alpha, mu_alpha, lam, kappa, beta, beta_ect, signed_u * zr, wr
+                )
 
-        if registry is not None:
-            zr, wr = _gauss_hermite(REGISTRY_NODES)
-            _registry_likelihood(registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, signed_u * zr, signed_v * zr, wr, k)
+        if "burden" in parts:
+            z, w = _gauss_hermite(quadrature_nodes)
+            mu_delta = pm.Normal("mu_delta", -2.0, 1.5)
+            tau_delta = pm.HalfNormal("tau_delta", 1.0)
+            delta = _hierarchical("delta", mu_delta, tau_delta, centred=registry_geometry)
+            # Signed, as sigma_u: the aggregates leave mass near sigma_v = 0 (a funnel on the log scale).
+            signed_v = _spread("sigma_v", 1.0, signed=True)
+            # Stopping for side effects is a stricter cut of the burden scale than FIBSER >= 3; STAR*D
+            # level 1 reports both for one cohort, which identifies the gap.
+            gamma = pm.HalfNormal("gamma", 2.0)
+            v = signed_v * z
+            eta_bur = delta[None, None, :] - gamma * bdata.is_stopping[:, None, None] + v[None, :, None]
+            p_bur = (bdata.option[:, None, :] * pm.math.sigmoid(eta_bur)).sum(-1)
+            p_bur = (p_bur * w).sum(-1)
+            pm.Binomial("burden_cohorts", n=bdata.n, p=pt.clip(p_bur, 1e-9, 1 - 1e-9), observed=bdata.events)
+            for eff in effects:
+                if eff.parameter != "delta" or eff.log_se is None:
+                    continue
+                ref = [OPTION_KINDS.index(r) for r in eff.reference]
+                contrast = delta[OPTION_KINDS.index(eff.option)] - delta[ref].mean()
+                pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
+            if registry is not None and registry.burden_count.size:
+                zr, wr = _gauss_hermite(REGISTRY_NODES)
+                _registry_burden(registry, delta, mu_delta, signed_v * zr, wr)
     return model
 
 
@@ -442,8 +493,8 @@ def _softplus(x):
     return pt.log1p(pt.exp(-pt.abs(x))) + pt.maximum(x, 0.0)
 
 
-def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, u, v, w, k) -> None:
-    """Exact marginal likelihood per distinct history, weighted by the patients sharing it.
+def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kappa, beta, beta_ect, u, w) -> None:
+    """Exact marginal likelihood of the registry's efficacy histories, weighted by the patients sharing them.
 
     The log-likelihood of every (cell, outcome) is tabulated once per quadrature node, (3C, G), with
     closed forms in softplus: remission ``eta - sp(eta)``, response without remission
@@ -452,42 +503,64 @@ def _registry_likelihood(reg: Registry, alpha, mu_alpha, delta, mu_delta, lam, k
     nodes integrates u: both in one fused loop with its gradient
     (:func:`futility.marginal_loglik.history_logsumexp`). Cost grows with cells x nodes plus
     histories x trials x nodes of additions, not with patients x trials x nodes of transcendental work.
+    Cells are centred on the reference mix (an unknown age is taken at the reference); a kind outside
+    the model takes the population mean effect and the oral decline.
     """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from futility.cohorts import ECT_COLUMNS, ect_factors
+    from futility.marginal_loglik import history_logsumexp
+
+    if not reg.count.size:
+        return
+    log_w = np.log(w)
+    dx = np.nan_to_num(reg.cell_x - x_ref[None, :], nan=0.0)
+    is_ect = (reg.cell_kind == OPTION_KINDS.index("ect")).astype(float)
+    alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
+    lam_ext = pt.concatenate([lam[KIND_GROUP_INDEX], lam[DECLINE_GROUPS.index("oral")][None]])
+    dx_ect = ect_factors(reg.cell_x) - ect_ref[None, :]
+    dx_ect = np.where(np.isnan(dx_ect), 0.0, dx_ect)
+    xb = pt.dot(dx, beta) + is_ect * (pt.dot(dx_ect, beta_ect) - pt.dot(dx[:, ECT_COLUMNS], beta[ECT_COLUMNS]))
+    a = alpha_ext[reg.cell_kind] + xb - lam_ext[reg.cell_kind] * reg.cell_failures  # (C,)
+    eta = a[:, None] + u[None, :]  # (C, G)
+    sp0 = _softplus(eta)
+    sp1 = _softplus(eta + kappa)
+    table = pt.stack([-sp1, eta + pt.log(pt.expm1(kappa)) - sp0 - sp1, eta - sp0], axis=1)  # (C, 3, G)
+    table = table.reshape((-1, table.shape[-1]))  # row cell * 3 + outcome
+    pm.Potential("registry_efficacy", history_logsumexp(table, reg.obs, reg.count, log_w))
+
+
+def _registry_burden(reg: Registry, delta, mu_delta, v, w) -> None:
+    """Exact marginal likelihood of the registry's burden histories (binary FIBSER >= 3 per trial)."""
     import pymc as pm
     import pytensor.tensor as pt
 
     from futility.marginal_loglik import history_logsumexp
 
     log_w = np.log(w)
-    if reg.count.size:
-        alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
-        a = alpha_ext[reg.cell_kind] + pt.dot(reg.cell_x, beta) - lam * reg.cell_failures  # (C,)
-        eta = a[:, None] + u[None, :]  # (C, G)
-        sp0 = _softplus(eta)
-        sp1 = _softplus(eta + kappa)
-        table = pt.stack([-sp1, eta + pt.log(pt.expm1(kappa)) - sp0 - sp1, eta - sp0], axis=1)  # (C, 3, G)
-        table = table.reshape((-1, table.shape[-1]))  # row cell * 3 + outcome
-        pm.Potential("registry_efficacy", history_logsumexp(table, reg.obs, reg.count, log_w))
-    if reg.burden_count.size:
-        delta_ext = pt.concatenate([delta, mu_delta[None]])
-        z = delta_ext[:, None] + v[None, :]  # (K + 1, G)
-        btable = pt.stack([-_softplus(z), z - _softplus(z)], axis=1)  # (K + 1, 2, G): no burden, burden
-        btable = btable.reshape((-1, btable.shape[-1]))  # row kind * 2 + burden
-        pm.Potential("registry_burden", history_logsumexp(btable, reg.burden_obs, reg.burden_count, log_w))
+    delta_ext = pt.concatenate([delta, mu_delta[None]])
+    z = delta_ext[:, None] + v[None, :]  # (K + 1, G)
+    btable = pt.stack([-_softplus(z), z - _softplus(z)], axis=1)  # (K + 1, 2, G): no burden, burden
+    btable = btable.reshape((-1, btable.shape[-1]))  # row kind * 2 + burden
+    pm.Potential("registry_burden", history_logsumexp(btable, reg.burden_obs, reg.burden_count, log_w))
 
 
 # ------------------------------------------------------------------------------------------ fit & save
-SAVED_VARS = (
-    "alpha", "delta", "mu_alpha", "mu_delta", "lam", "sigma_u", "kappa", "beta", "sigma_v", "tau_alpha", "tau_delta",
-    "d_trial", "gamma",
+#: Parameters stored in a posterior file (the per-patient path reads them).
+EFFICACY_VARS = (
+    "alpha", "mu_alpha", "tau_alpha", "lam", "mu_log_lam", "tau_lam", "rho", "sigma_u", "kappa", "beta", "beta_ect",
+    "d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "trial_effect", "trial_new",
 )
+BURDEN_VARS = ("delta", "mu_delta", "tau_delta", "sigma_v", "gamma")
+SAVED_VARS = EFFICACY_VARS + BURDEN_VARS
 
 
 def convergence_diagnostics(idata) -> dict:
     """max R-hat, min bulk ESS and divergences over the saved parameters."""
     import arviz as az
 
-    post = idata.posterior[list(SAVED_VARS)]
+    post = idata.posterior[[v for v in SAVED_VARS if v in idata.posterior]]
     rhat = az.rhat(post)
     ess = az.ess(post, method="bulk")
     max_rhat = max(float(np.nanmax(rhat[v].values)) for v in rhat.data_vars)
@@ -496,6 +569,14 @@ def convergence_diagnostics(idata) -> dict:
     if hasattr(idata, "sample_stats") and "diverging" in idata.sample_stats:
         div = int(idata.sample_stats["diverging"].values.sum())
     return {"max_rhat": round(max_rhat, 5), "min_ess_bulk": round(min_ess, 1), "divergences": div}
+
+
+def fit_diagnostics(idata) -> dict:
+    """The diagnostics :func:`fit` computed on every draw (before any thinning); the gate reads these."""
+    attrs = getattr(idata, "attrs_futility", None)
+    if attrs and "diagnostics" in attrs:
+        return json.loads(attrs["diagnostics"])
+    return convergence_diagnostics(idata)
 
 
 def passes_gate(diagnostics: dict) -> bool:
@@ -507,55 +588,26 @@ def passes_gate(diagnostics: dict) -> bool:
     )
 
 
-def sampler_defaults(with_registry: bool) -> dict:
-    """Warm-up length and target acceptance that pass :data:`GATE` (measured; docs/model.md).
+def sampler_defaults(with_registry: bool, part: str = "efficacy") -> dict:
+    """Warm-up, target acceptance and mass matrix that pass :data:`GATE` for one part (measured; docs/model.md).
 
-    The aggregates alone leave a curved ridge between the burden cut ``gamma`` and ``sigma_v`` (two
-    rates of one cohort identify the cut only given the spread), which needs a long warm-up and small
-    steps: 4 x 1,000 draws after 1,500 tuning steps at 0.9 gave 4-10 divergences; 3,000 at 0.95 gave
-    none (max R-hat 1.008, min bulk ESS 838). A registry pins the parameters down: 500 tuning steps at
-    0.9 pass at 10k and 100k trials.
+    Efficacy: the option effects and the trial effects share one level (a ridge the low-rank mass
+    matrix follows: 36 leapfrog steps per draw against 79 with a diagonal one), 1,000 tuning steps at
+    0.97 (at 0.95, 1 divergence in 16,000 draws in two builds of four). Burden: the aggregates leave a curved ridge between the burden cut ``gamma`` and
+    ``sigma_v``, which needs a long warm-up and small steps (1,500 tuning steps at 0.9 gave 4-10
+    divergences; 3,000 at 0.95 none). A registry pins the parameters down: 500 tuning steps at 0.9.
     """
     if with_registry:
-        return {"tune": 500, "target_accept": 0.9}
-    return {"tune": 3000, "target_accept": 0.95}
+        return {"tune": 500, "target_accept": 0.9, "low_rank": True}
+    if part == "efficacy":
+        return {"tune": 1000, "target_accept": 0.97, "low_rank": True}
+    return {"tune": 3000, "target_accept": 0.95, "low_rank": False}
 
 
-def fit(
-    registry: Registry | None = None,
-    *,
-    draws: int = 500,
-    tune: int | None = None,
-    chains: int = 4,
-    cores: int | None = None,
-    random_seed: int = 20260101,
-    sampler: str = "nutpie",
-    data_hash: str | None = None,
-    outcomes: tuple[Outcome, ...] | None = None,
-    effects: tuple[Effect, ...] | None = None,
-    target_accept: float | None = None,
-    low_rank: bool | None = None,
-):
-    """Sample the posterior; returns an InferenceData with diagnostics and provenance in its attrs.
-
-    ``sampler`` is ``"nutpie"`` (default) or ``"pymc"``; nutpie falls back to PyMC's NUTS when it
-    cannot be imported or compiled. ``low_rank`` turns on nutpie's low-rank modified mass matrix,
-    by default with a registry: its data correlate the option effects with ``sigma_u`` and ``lam``,
-    which a diagonal mass matrix cannot follow (10k registry trials: 16 leapfrog steps per draw
-    instead of 45). Without a registry the diagonal one samples better and stays the default.
-    ``tune`` and ``target_accept`` default to :func:`sampler_defaults`.
-    """
+def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_accept, low_rank):
+    """Sample one model with nutpie (PyMC's NUTS when nutpie cannot be used); returns (idata, sampler used)."""
     import pymc as pm
 
-    defaults = sampler_defaults(registry is not None)
-    tune = defaults["tune"] if tune is None else tune
-    target_accept = defaults["target_accept"] if target_accept is None else target_accept
-
-    model = build_model(outcomes, effects, registry)
-    low_rank = registry is not None if low_rank is None else low_rank
-    started = time.perf_counter()
-    used = sampler
-    idata = None
     if sampler == "nutpie":
         try:
             import nutpie
@@ -578,27 +630,96 @@ def fit(
                 target_accept=target_accept,
                 low_rank_modified_mass_matrix=low_rank,
             )
-    if idata is None:
-        used = "pymc"
-        with model:
-            idata = pm.sample(
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=cores or min(chains, 2),
-                random_seed=random_seed,
-                progressbar=False,
-                target_accept=target_accept,
-                compute_convergence_checks=False,
-            )
+            return idata, "nutpie"
+    with model:
+        idata = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores or min(chains, 2),
+            random_seed=random_seed,
+            progressbar=False,
+            target_accept=target_accept,
+            compute_convergence_checks=False,
+        )
+    return idata, "pymc"
+
+
+def _merge_parts(parts: list) -> "object":
+    """One InferenceData from independently sampled parts (they share no parameter, so any pairing of
+    draws is a draw from the joint posterior); divergences are summed."""
+    import arviz as az
+    import xarray as xr
+
+    posterior = xr.merge([p.posterior for p in parts], compat="override", join="override")
+    diverging = sum(p.sample_stats["diverging"].astype(int) for p in parts)
+    return az.InferenceData(posterior=posterior, sample_stats=xr.Dataset({"diverging": diverging}))
+
+
+def fit(
+    registry: Registry | None = None,
+    *,
+    draws: int = 500,
+    tune: int | None = None,
+    chains: int = 4,
+    cores: int | None = None,
+    random_seed: int = 20260101,
+    sampler: str = "nutpie",
+    data_hash: str | None = None,
+    outcomes: tuple[Outcome, ...] | None = None,
+    effects: tuple[Effect, ...] | None = None,
+    target_accept: float | None = None,
+    low_rank: bool | None = None,
+    thin: int = 1,
+):
+    """Sample the posterior; returns an InferenceData with diagnostics and provenance in its attrs.
+
+    The efficacy part and the burden part share no parameter, so they are sampled apart (each with its
+    own settings from :func:`sampler_defaults`) and merged. ``sampler`` is ``"nutpie"`` (default) or
+    ``"pymc"``; nutpie falls back to PyMC's NUTS when it cannot be imported or compiled. ``tune``,
+    ``target_accept`` and ``low_rank`` override the defaults for both parts. Diagnostics are computed on
+    every draw; ``thin`` keeps every ``thin``-th draw afterwards (a smaller file for the patient path).
+    """
+    outcomes = load_outcomes() if outcomes is None else outcomes
+    effects = load_effects() if effects is None else effects
+    started = time.perf_counter()
+    sampled = []
+    used = sampler
+    for i, part in enumerate(("efficacy", "burden")):
+        settings = sampler_defaults(registry is not None, part)
+        model = build_model(outcomes, effects, registry, parts=(part,))
+        idata, used = _sample(
+            model,
+            draws=draws,
+            tune=settings["tune"] if tune is None else tune,
+            chains=chains,
+            cores=cores,
+            random_seed=random_seed + i,
+            sampler=sampler,
+            target_accept=settings["target_accept"] if target_accept is None else target_accept,
+            low_rank=settings["low_rank"] if low_rank is None else low_rank,
+        )
+        sampled.append(idata)
+    idata = _merge_parts(sampled)
     elapsed = time.perf_counter() - started
     diagnostics = convergence_diagnostics(idata)
+    if thin > 1:
+        idata = idata.isel(draw=slice(None, None, thin))
     attrs = {
         "model_version": MODEL_VERSION,
         "data_hash": data_hash or evidence_hash(),
         "diagnostics": json.dumps(diagnostics, sort_keys=True),
         "option_kinds": json.dumps(list(OPTION_KINDS)),
         "factors": json.dumps(list(FACTORS)),
+        "ect_factors": json.dumps(list(ECT_FACTORS)),
+        "decline_groups": json.dumps(list(DECLINE_GROUPS)),
+        "kind_groups": json.dumps([DECLINE_GROUPS[i] for i in KIND_GROUP_INDEX]),
+        "ect_reference_mix": json.dumps([float(v) for v in ect_reference_mix(outcomes)]),
+        "reference_mix": json.dumps([float(v) for v in reference_mix(outcomes)]),
+        "offered_kinds": json.dumps(list(offered_kinds(outcomes))),
+        "burden_evidence_kinds": json.dumps(list(burden_evidence_kinds(outcomes, effects))),
+        "thin": thin,
+        "trials": json.dumps(list(arm_design(efficacy_rows(outcomes), reference_mix(outcomes)).trials)),
         "episode_months_cap": EPISODE_MONTHS_CAP,
         "max_failures_effect": MAX_FAILURES_EFFECT,
         "sampler": used,
@@ -622,8 +743,9 @@ def save_posterior(idata, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     attrs = dict(getattr(idata, "attrs_futility", {}))
-    post = idata.posterior[list(SAVED_VARS)].astype("float64")
-    post = xr.Dataset({name: post[name] for name in SAVED_VARS})
+    names = [v for v in SAVED_VARS if v in idata.posterior]
+    post = idata.posterior[names].astype("float64")
+    post = xr.Dataset({name: post[name] for name in names})
     post.attrs = attrs
     stats = xr.Dataset({"diverging": idata.sample_stats["diverging"].astype("int8")})
     out = az.InferenceData(posterior=post, sample_stats=stats)

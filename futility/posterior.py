@@ -23,11 +23,18 @@ from futility.errors import PosteriorError
 __all__ = ["GATE", "MODEL_VERSION", "PosteriorDraws", "default_posterior_path", "load_posterior"]
 
 #: Must match ``futility.model.MODEL_VERSION`` (kept here so this module never imports the model).
-MODEL_VERSION = "trd-latent-ordinal-4"
+MODEL_VERSION = "trd-latent-ordinal-5"
 #: Must match ``futility.model.GATE``.
 GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 
-_SCALARS = ("mu_alpha", "mu_delta", "lam", "sigma_u", "kappa", "sigma_v")
+#: Arrays every posterior file must carry (docs/model.md): option effects and burden, patient factors,
+#: decline per failure by group, same-class resistance, the spreads, and a new trial's effect.
+_REQUIRED = (
+    "alpha", "delta", "beta", "beta_ect", "mu_alpha", "mu_delta", "lam", "rho", "sigma_u", "kappa", "sigma_v",
+    "trial_new",
+)
+#: Arrays used to predict published arms (validation), not by the per-patient path.
+_OPTIONAL = ("d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "trial_effect", "gamma")
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,31 +42,51 @@ class PosteriorDraws:
     """Population parameters, one row per posterior draw (chains stacked).
 
     ``alpha``/``delta`` are (S, K) with columns in ``option_kinds``; ``beta`` is (S, F) with columns in
-    ``factors``; the rest are (S,). See docs/model.md for what each parameter means.
+    ``factors``; ``beta_ect`` (S, E) in ``ect_factors``; ``lam`` (S, G) in ``decline_groups``; the rest
+    are (S,). ``trial_new`` is the effect of a new trial or setting drawn from the between-trial
+    distribution, so predictions carry that spread. See docs/model.md for what each parameter means.
     """
 
     alpha: np.ndarray
     delta: np.ndarray
     beta: np.ndarray
+    beta_ect: np.ndarray
     mu_alpha: np.ndarray
     mu_delta: np.ndarray
     lam: np.ndarray
+    rho: np.ndarray
     sigma_u: np.ndarray
     kappa: np.ndarray
     sigma_v: np.ndarray
+    trial_new: np.ndarray
     option_kinds: tuple[str, ...]
     factors: tuple[str, ...]
+    ect_factors: tuple[str, ...]
+    decline_groups: tuple[str, ...]
+    kind_groups: tuple[str, ...]  # decline group of each option kind
+    reference_mix: np.ndarray  # the reference cohort's factors (STAR*D level 1)
+    ect_reference_mix: np.ndarray  # the ECT population's mix of ect_factors
+    offered_kinds: tuple[str, ...]  # kinds with a fitted remission row of their own
+    burden_evidence_kinds: tuple[str, ...]  # kinds with burden evidence of their own
+    trials: tuple[str, ...]  # fitted trials, the columns of extras["trial_effect"]
     episode_months_cap: float
     max_failures_effect: int
     version: str
     file_hash: str
     data_hash: str
+    extras: dict = field(default_factory=dict)  # _OPTIONAL arrays present in the file
     diagnostics: dict = field(default_factory=dict)
     path: str = ""
 
     @property
     def n_draws(self) -> int:
-        return int(self.lam.shape[0])
+        return int(self.sigma_u.shape[0])
+
+    def lam_of(self, kind: str) -> np.ndarray:
+        """Decline per earlier failure for ``kind``'s group (oral for a kind outside the model), (S,)."""
+        idx = self.option_index(kind)
+        group = self.kind_groups[idx] if idx is not None else "oral"
+        return self.lam[:, self.decline_groups.index(group)]
 
     def option_index(self, kind: str) -> int | None:
         """Column of ``kind`` in alpha/delta, or None for a kind outside the model."""
@@ -147,14 +174,20 @@ def _read(path: Path) -> PosteriorDraws:
                     f"{MODEL_VERSION}; run 'futility fit' to rebuild it"
                 )
             diagnostics = json.loads(_attr(attrs, "diagnostics", "{}"))
-            arrays = {name: _stack(group, name) for name in ("alpha", "delta", "beta", *_SCALARS)}
+            arrays = {name: _stack(group, name) for name in _REQUIRED}
+            extras = {name: _stack(group, name) for name in _OPTIONAL if name in group}
             divergences = None
             if "sample_stats" in fh and "diverging" in fh["sample_stats"]:
                 divergences = int(np.asarray(fh["sample_stats"]["diverging"][()]).sum())
             option_kinds = tuple(json.loads(_attr(attrs, "option_kinds", "[]")))
             factors = tuple(json.loads(_attr(attrs, "factors", "[]")))
+            labels = {
+                key: tuple(json.loads(_attr(attrs, key, "[]")))
+                for key in ("ect_factors", "decline_groups", "kind_groups", "offered_kinds", "burden_evidence_kinds", "trials")
+            }
+            mixes = {key: np.array(json.loads(_attr(attrs, key, "[]")), dtype=float) for key in ("reference_mix", "ect_reference_mix")}
             cap = float(_attr(attrs, "episode_months_cap", 60.0))
-            max_failures = int(_attr(attrs, "max_failures_effect", 3))
+            max_failures = int(_attr(attrs, "max_failures_effect", 4))
             data_hash = str(_attr(attrs, "data_hash", ""))
     except PosteriorError:
         raise
@@ -166,12 +199,21 @@ def _read(path: Path) -> PosteriorDraws:
     for name, values in arrays.items():  # a NaN draw would turn every probability into NaN
         if values.size == 0 or not np.all(np.isfinite(values)):
             raise PosteriorError(f"posterior file {path} has missing or non-finite draws of {name}; refit it")
-    if arrays["alpha"].shape[1] != len(option_kinds) or arrays["beta"].shape[1] != len(factors):
+    if (
+        arrays["alpha"].shape[1] != len(option_kinds)
+        or arrays["beta"].shape[1] != len(factors)
+        or mixes["reference_mix"].shape != (len(factors),)
+        or arrays["lam"].shape[1] != len(labels["decline_groups"])
+        or len(labels["kind_groups"]) != len(option_kinds)
+    ):
         raise PosteriorError(f"posterior file {path} is inconsistent (option or factor columns do not match)")
     return PosteriorDraws(
         **arrays,
         option_kinds=option_kinds,
         factors=factors,
+        **labels,
+        **mixes,
+        extras=extras,
         episode_months_cap=cap,
         max_failures_effect=max_failures,
         version=version,

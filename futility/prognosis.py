@@ -1,23 +1,26 @@
 """Per-patient prognosis from stored population draws: numpy only, no MCMC, no PyMC.
 
 For each stored draw s of the population parameters, the patient's own latent responsiveness u has
-prior Normal(0, sigma_u[s]). Each *adequate* trial with a known outcome is evidence about u through the
-ordinal model (docs/model.md)::
+prior Normal(0, sigma_u[s]). Each *adequate* trial is evidence about u through the ordinal model
+(docs/model.md), with kind k, f adequate failures before it, and the patient's factors centred on the
+reference cohort (STAR*D level 1; ECT on the ECT population's mix)::
 
-    eta_t = alpha[kind_t] + x . beta - lam * min(adequate failures before t, 3) + u
+    eta_t = alpha[k] + (x - x_ref) . beta_k - lam[group(k)] * min(f, cap) - rho * [k failed before] + b + u
     P(remission) = logistic(eta_t);  P(response, no remission) = logistic(eta_t + kappa) - logistic(eta_t)
     P(no response) = 1 - logistic(eta_t + kappa)          (partial and non-response alike)
 
-The posterior of u is computed per draw by numerical integration on a per-draw grid: Newton steps
-locate its mode and curvature (the likelihood is log-concave), then adaptive Gauss-Hermite nodes
-centred there carry the exact posterior weights; the
-predictive probability for each candidate next option integrates the option's remission and response
-probabilities over those nodes, with f = the patient's adequate failures so far. Side-effect
-burden works the same way with the tolerability v, updated by every trial whose FIBSER burden was
-recorded (adequate or not: stopping early for side effects is burden evidence). The result keeps one
-value per draw, so every summary carries a 94% highest-density interval.
+``b`` is a new trial's (setting's) effect drawn from the between-trial distribution, so every
+prediction carries the spread between trials. An adequate trial without a final score that was
+followed by another trial counts as a failure of unknown degree: it says only that remission did not
+happen (P = 1 - logistic(eta_t)), and it counts among the failures. The posterior of u is computed
+per draw by numerical integration on a per-draw grid: Newton steps locate its mode and curvature (the
+likelihood is log-concave), then adaptive Gauss-Hermite nodes centred there carry the exact posterior
+weights; the predictive probability for each candidate next option integrates the option's
+remission and response probabilities over those nodes. Side-effect burden works the same way with
+the tolerability v, updated by every trial whose FIBSER burden was recorded (adequate or not). The
+result keeps one value per draw, so every summary carries a 94% highest-density interval.
 
-Speed (a few ms for 12 options and 4000 draws): the likelihood is handled as one product of binary
+Speed (a few ms for every option and 4000 draws): the likelihood is handled as one product of binary
 logistic factors, and odds exp(-eta) split into a per-draw part at the grid's centre and a per-node
 part, so exponentials are taken over (options, draws) and (nodes, draws), never over all three.
 """
@@ -31,16 +34,30 @@ import numpy as np
 
 from futility.clinical.screening import by_severity
 from futility.draws import OptionDraws
-from futility.evidence import OPTION_KINDS
+from futility.cohorts import ECT_REPLACES, ect_factors
+from futility.evidence import OPTION_KINDS, offered_kinds
 from futility.posterior import PosteriorDraws
 
-__all__ = ["CANDIDATE_OPTIONS", "HDI_PROB", "Prognosis", "cohort_rate", "hdi", "prognose", "summarise"]
+__all__ = [
+    "CANDIDATE_OPTIONS", "HDI_PROB", "REMISSION_DEFINITION", "Prognosis", "hdi", "option_kind", "prognose", "summarise",
+]
 
 #: Credible-interval mass used everywhere in the output (ArviZ's default).
 HDI_PROB = 0.94
 
-#: Option kinds offered as candidate next options: those the model has an effect for.
-CANDIDATE_OPTIONS: tuple[str, ...] = OPTION_KINDS
+#: Option kinds offered as candidate next options: those with a fitted remission row of their own
+#: (comparator arms such as placebo augmentation and sham stimulation are never offered).
+CANDIDATE_OPTIONS: tuple[str, ...] = offered_kinds()
+
+#: What every remission probability means (docs/model.md, "Which remission").
+REMISSION_DEFINITION = {
+    "outcome": "remission",
+    "definition": "strict remission: HRSD17 <= 7, QIDS-SR16 <= 5, MADRS <= 10 or PHQ-9 < 5",
+    "time_frame": "at the end of an adequate course of the option (about 8-12 weeks; IV ketamine: day 7)",
+    "setting": "routine care, a new setting drawn from the spread between published trials",
+    "response": "response or better: a reduction of 50% or more in the rating-scale score",
+    "burden": "significant side-effect burden: FIBSER burden item 3 or more (moderate impairment or worse) during the course",
+}
 
 #: Gauss-Hermite nodes for the per-draw integrals (adaptive: centred on each draw's posterior).
 _GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(7)
@@ -48,6 +65,9 @@ _GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(7)
 _GH_LOG_W = (np.log(_GH_W) + 0.5 * _GH_Z**2)[:, None]
 _NEWTON_STEPS = 25
 _OUTCOME_CODE = {"remission": 2, "response": 1, "partial_response": 0, "non_response": 0}
+#: Code of an adequate trial with no final score that was followed by another trial: not a remission,
+#: degree unknown (the response cut is integrated out).
+_NOT_REMITTED = -1
 
 
 def hdi(draws: np.ndarray, prob: float = HDI_PROB) -> tuple[float, float]:
@@ -77,6 +97,7 @@ class Prognosis:
 
     options: dict[str, OptionDraws]
     contraindicated: dict[str, str]
+    burden_known: dict[str, bool] = field(default_factory=dict)  # option -> has burden evidence of its own
     responsiveness: dict[str, float] = field(default_factory=dict)  # posterior of u: mean, sd
     tolerability: dict[str, float] = field(default_factory=dict)  # posterior of v: mean, sd
     adequate_failures: int = 0
@@ -92,12 +113,16 @@ class Prognosis:
                     "p_remission": summarise(od.p_remission, self.hdi_prob),
                     "p_response": summarise(od.p_response, self.hdi_prob),
                     "p_burden": summarise(od.p_burden, self.hdi_prob),
+                    "burden_known": bool(self.burden_known.get(name, False)),
                     "contraindicated": False,
                 }
             )
         for name, reason in self.contraindicated.items():
             rows.append(
-                {"option": name, "p_remission": None, "p_response": None, "p_burden": None, "contraindicated": reason}
+                {
+                    "option": name, "p_remission": None, "p_response": None, "p_burden": None,
+                    "burden_known": bool(self.burden_known.get(name, False)), "contraindicated": reason,
+                }
             )
         return rows
 
@@ -120,21 +145,42 @@ class Prognosis:
 def _factor_values(case, posterior: PosteriorDraws) -> np.ndarray:
     """x for this patient in the posterior's factor order (missing diagnosis fields count as absent)."""
     diagnosis = getattr(case, "diagnosis", None)
+    age = getattr(case, "age", None)
     values = {
         "severe": float(getattr(diagnosis, "severity", None) == "severe"),
         "psychotic_features": float(bool(getattr(diagnosis, "psychotic_features", False))),
         "comorbid_anxiety": float(bool(getattr(diagnosis, "comorbid_anxiety", False))),
         "episode_months": min(float(getattr(diagnosis, "episode_months", 0.0) or 0.0), posterior.episode_months_cap),
+        "age_decades": float(age) / 10.0 if age is not None else np.nan,
     }
-    return np.array([values.get(name, 0.0) for name in posterior.factors])
+    x = np.array([values.get(name, 0.0) for name in posterior.factors])
+    return np.where(np.isnan(x), posterior.reference_mix, x)
 
 
-def _kind_column(posterior: PosteriorDraws, kind: str, which: str) -> np.ndarray:
-    """alpha/delta draws of a kind; a kind outside the model takes the population mean (mu)."""
-    idx = posterior.option_index(kind)
-    if which == "alpha":
-        return posterior.alpha[:, idx] if idx is not None else posterior.mu_alpha
-    return posterior.delta[:, idx] if idx is not None else posterior.mu_delta
+def _linear_parts(case, posterior: PosteriorDraws) -> tuple[np.ndarray, np.ndarray]:
+    """Covariate part of the log odds per draw: (general, ECT), each (S,), centred on the reference mixes."""
+    x = _factor_values(case, posterior)
+    dx = x - posterior.reference_mix
+    general = posterior.beta @ dx
+    replaced = [posterior.factors.index(f) for f in ECT_REPLACES]
+    dx_ect = ect_factors(x) - posterior.ect_reference_mix
+    ect = general - posterior.beta[:, replaced] @ dx[replaced] + posterior.beta_ect @ dx_ect
+    return general, ect
+
+
+def option_kind(ta) -> str | None:
+    """The model's option kind for a rated trial: the agent's class, or its add-on kind when it augments.
+
+    Bupropion added to an antidepressant is bupropion augmentation (STAR*D level 2, VAST-D), mirtazapine
+    added is the mirtazapine combination (STAR*D level 4), psychotherapy added is psychotherapy
+    augmentation (STAR*D level 2 cognitive therapy); lithium, T3 and antipsychotics are add-on classes
+    already.
+    """
+    kind = getattr(ta, "drug_class", None)
+    if getattr(ta, "augments", None) is not None:
+        kind = {"ndri": "bupropion_augmentation", "nassa": "mirtazapine_combination",
+                "psychotherapy": "psychotherapy_augmentation"}.get(kind, kind)
+    return kind
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -173,6 +219,10 @@ class _Evidence:
         """The rows of a non-empty list of ordinal terms, in order."""
         cuts, above = [], []
         for a, code, gap in terms:
+            if code == _NOT_REMITTED:  # a failure of unknown degree: below the remission cut only
+                cuts.append(a)
+                above.append(False)
+                continue
             if code >= 1:  # remission or response: above the remission cut, or below it
                 cuts.append(a)
                 above.append(code == 2)
@@ -336,92 +386,92 @@ def prognose(
     trial_assessments: Iterable,
     contraindications: Iterable,
     posterior: PosteriorDraws,
-    candidates: Iterable[str] = CANDIDATE_OPTIONS,
+    candidates: Iterable[str] | None = None,
 ) -> Prognosis:
     """Predictive remission, response and burden draws for each candidate next option.
 
-    ``trial_assessments`` are the rules' TrialAssessments (only adequate trials with a known outcome
-    update responsiveness); ``contraindications`` are objects with ``option``, ``reason`` and
-    ``severity``: only ``severity == "contraindicated"`` excludes an option.
+    ``trial_assessments`` are the rules' TrialAssessments (adequate trials update responsiveness; an
+    adequate trial without a final score counts as a failure of unknown degree when another trial
+    followed it); ``contraindications`` are objects with ``option``, ``reason`` and ``severity``: only
+    ``severity == "contraindicated"`` excludes an option. ``candidates`` defaults to the posterior's
+    offered kinds.
     """
     trials = sorted(trial_assessments, key=lambda t: t.index)
-    x = _factor_values(case, posterior)
-    xb = posterior.beta @ x  # (S,)
+    general, ect = _linear_parts(case, posterior)
+    b = posterior.trial_new  # (S,): this patient's setting, drawn from the between-trial spread
+    cap = posterior.max_failures_effect
 
-    # Responsiveness: each adequate trial with a known outcome, with the failures before it.
+    def linear(kind: str) -> np.ndarray:
+        return ect if kind == "ect" else general
+
+    # Responsiveness: each adequate trial, with the failures (and failed kinds) before it.
     u_terms: list[Term] = []
     failures = 0
-    for ta in trials:
-        code = _OUTCOME_CODE.get(ta.outcome)
-        if not ta.adequate or code is None:
+    failed: set[str] = set()
+    for pos, ta in enumerate(trials):
+        if not ta.adequate:
             continue
-        f_eff = min(failures, posterior.max_failures_effect)
-        a = _kind_column(posterior, ta.drug_class, "alpha") + xb - posterior.lam * f_eff
+        code = _OUTCOME_CODE.get(ta.outcome)
+        if code is None:
+            if pos == len(trials) - 1:
+                continue  # the latest trial without a score: its outcome may still be open
+            code = _NOT_REMITTED
+        kind = option_kind(ta)
+        a = (
+            _kind_column(posterior, kind, "alpha")
+            + linear(kind)
+            - posterior.lam_of(kind) * min(failures, cap)
+            - posterior.rho * float(kind in failed)
+            + b
+        )
         u_terms.append((a, code, posterior.kappa))
-        if code in (0, 1):
+        if code != 2:
             failures += 1
+            failed.add(kind)
     u_grid, responsiveness = _adaptive_grid(_Evidence.from_terms(u_terms) if u_terms else None, posterior.sigma_u)
 
     # Tolerability: every trial with a recorded burden (adequate or not); binary, so no gap.
     v_terms: list[Term] = [
-        (_kind_column(posterior, ta.drug_class, "delta"), 2 if ta.significant_burden else 0, 0.0)
+        (_kind_column(posterior, option_kind(ta), "delta"), 2 if ta.significant_burden else 0, 0.0)
         for ta in trials
         if getattr(ta, "significant_burden", None) is not None
     ]
     v_grid, tolerability = _adaptive_grid(_Evidence.from_terms(v_terms) if v_terms else None, posterior.sigma_v)
 
     excluded = {o: reasons[0] for o, reasons in by_severity(contraindications, "contraindicated").items()}
-    names = [c for c in candidates if c not in excluded and posterior.option_index(c) is not None]
+    pool = posterior.offered_kinds if candidates is None else tuple(candidates)
+    names = [c for c in pool if c not in excluded and posterior.option_index(c) is not None]
 
     options: dict[str, OptionDraws] = {}
     if names:
         idx = [posterior.option_index(c) for c in names]
-        f_next = min(failures, posterior.max_failures_effect)
-        shift = xb - posterior.lam * f_next
-        p_rem, p_resp = _predict(_kind_odds(posterior, "alpha")[idx], shift, u_grid, gap=posterior.kappa)
-        p_bur = _predict(_kind_odds(posterior, "delta")[idx], 0.0, v_grid)
+        f_next = min(failures, cap)
+        # Per-option shifts that are not shared by every option: ECT's own factors, the decline of the
+        # option's group and same-class resistance, folded into the per-kind odds.
+        extra = np.stack(
+            [
+                (ect - general) * (c == "ect") - posterior.lam_of(c) * f_next - posterior.rho * float(c in failed)
+                for c in names
+            ]
+        )  # (K', S)
+        with np.errstate(over="ignore"):
+            kind_odds = _kind_odds(posterior, "alpha")[idx] * np.exp(-extra).astype(np.float32)
+        p_rem, p_resp = _predict(kind_odds, general + b, u_grid, gap=posterior.kappa)
+        p_bur = _predict(_kind_odds(posterior, "delta")[idx], _burden_setting(posterior), v_grid)
         np.maximum(p_resp, p_rem, out=p_resp)
         for j, name in enumerate(names):
             options[name] = OptionDraws(name, p_rem[j], p_resp[j], p_bur[j])
+    known = set(posterior.burden_evidence_kinds)
     return Prognosis(
         options=options,
         contraindicated=excluded,
+        burden_known={name: name in known for name in [*names, *excluded]},
         responsiveness=responsiveness,
         tolerability=tolerability,
         adequate_failures=failures,
     )
 
 
-def cohort_rate(
-    posterior: PosteriorDraws,
-    option: dict[str, float],
-    history: Iterable[dict[str, float]] = (),
-    outcome: str = "remission",
-    nodes: int = 40,
-) -> np.ndarray:
-    """Model-predicted rate for a published-style cohort, one value per draw.
-
-    The cohort received ``option`` (a mixture of kinds, weights summing to one) after failing every
-    step in ``history`` (each a mixture), exactly as the fit treats sequential cohorts: the rate is
-    E[p(u) * prod_j (1 - p_j(u))] / E[prod_j (1 - p_j(u))] over u ~ Normal(0, sigma_u), with patient
-    factors at the cohort's own mix (x = 0). Used for calibration against published rates.
-    """
-    z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / w.sum()
-    u = posterior.sigma_u[:, None] * z[None, :]  # (S, G)
-    lam = posterior.lam[:, None]
-
-    def mixture_p(mix: dict[str, float], failures: int, shift: np.ndarray | float = 0.0) -> np.ndarray:
-        total = np.zeros_like(u)
-        for kind, weight in mix.items():
-            f_eff = min(failures, posterior.max_failures_effect)
-            total += weight * _expit(_kind_column(posterior, kind, "alpha")[:, None] - lam * f_eff + shift + u)
-        return total
-
-    survive = np.ones_like(u)
-    steps = list(history)
-    for j, step in enumerate(steps):
-        survive *= 1.0 - mixture_p(step, j)
-    shift = posterior.kappa[:, None] if outcome == "response" else 0.0
-    p = mixture_p(option, len(steps), shift)
-    return (survive * p) @ w / (survive @ w)
+def _burden_setting(posterior: PosteriorDraws) -> float:
+    """Burden has no between-trial effect in this model version (too few burden trials; docs/model.md)."""
+    return 0.0

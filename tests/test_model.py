@@ -28,19 +28,25 @@ def test_versions_and_gate_agree_between_model_and_loader():
     assert posterior.GATE == model.GATE
 
 
-def test_aggregate_arrays_follow_the_evidence():
-    """Fitted rows become arrays: mixtures sum to one, histories masked to their length."""
-    data = model.aggregate_data(load_outcomes())
-    fit_rows = [o for o in load_outcomes() if o.use == "fit" and o.outcome in ("remission", "response")]
-    burden_rows = [o for o in load_outcomes() if o.use == "fit" and o.outcome in ("burden", "discontinuation")]
-    assert data.option.shape == (len(fit_rows), len(model.OPTION_KINDS))
-    np.testing.assert_allclose(data.option.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(data.history_mask.sum(axis=1), [o.prior_failures for o in fit_rows])
-    assert data.in_trial.sum() == sum(o.id.startswith("transform2_") for o in fit_rows) == 4
-    assert np.all(data.events <= data.n)
-    # burden rows: FIBSER >= 3 on the delta scale, stopping for side effects at the stricter cut gamma
-    assert data.burden_option.shape == (len(burden_rows), len(model.OPTION_KINDS))
-    np.testing.assert_array_equal(data.burden_is_stopping, [o.outcome == "discontinuation" for o in burden_rows])
+def test_evidence_arrays_follow_the_rows():
+    """Fitted rows become arrays: mixtures sum to one, failure distributions expand into weighted sub-rows."""
+    from futility.cohorts import arm_design, efficacy_rows, reference_mix
+
+    outcomes = load_outcomes()
+    rows = efficacy_rows(outcomes)
+    design = arm_design(rows, reference_mix(outcomes))
+    assert design.n_rows == len(rows) and len(design.trials) == len({r.trial for r in rows})
+    shares = np.bincount(design.parent, weights=design.share, minlength=design.n_rows)
+    np.testing.assert_allclose(shares, 1.0)
+    options = np.bincount(design.option_sub, weights=design.option_weight, minlength=design.n_sub)
+    np.testing.assert_allclose(options, 1.0)
+    steps = np.bincount(design.slot_sub, minlength=design.n_sub)
+    np.testing.assert_array_equal(steps, design.failures)
+    assert np.all(design.events <= design.n)
+    bdata = model.burden_data(outcomes)
+    burden_rows = [o for o in outcomes if o.use == "fit" and o.outcome in ("burden", "discontinuation")]
+    assert bdata.option.shape == (len(burden_rows), len(model.OPTION_KINDS))
+    np.testing.assert_array_equal(bdata.is_stopping, [o.outcome == "discontinuation" for o in burden_rows])
     assert {o.id for o in burden_rows if o.outcome == "burden"} == {"stard_l1_fibser_burden"}
 
 
@@ -51,7 +57,7 @@ def test_registry_collapses_identical_histories(tmp_path):
         "a,2,ect,1,remission,1,1,0,0,30",
         "b,1,ssri,yes,non_response,no,1,0,0,30",
         "b,2,ect,true,remission,yes,1,0,0,30",
-        "c,1,rtms,1,response,,0,0,1,200",
+        "c,1,melatonergic,1,response,,0,0,1,200",
         "c,2,ssri,0,non_response,,0,0,1,200",
     ]
     reg = model.read_registry(write_registry(tmp_path, rows))
@@ -66,7 +72,8 @@ def test_registry_collapses_identical_histories(tmp_path):
     once = [o for o in reg.obs[int(np.argmin(reg.count))] if o >= 0]
     assert len(once) == 1  # the inadequate SSRI trial is left out
     cell = once[0] // 3
-    assert reg.cell_kind[cell] == len(model.OPTION_KINDS) and once[0] % 3 == 1  # rTMS response: population mean kind
+    assert reg.cell_kind[cell] == len(model.OPTION_KINDS) and once[0] % 3 == 1  # agomelatine: population mean kind
+    assert np.isnan(reg.cell_x[cell, model.FACTORS.index("age_decades")])  # no age column: taken at the reference
     assert reg.cell_x[cell, model.FACTORS.index("episode_months")] == model.EPISODE_MONTHS_CAP
 
 
@@ -98,7 +105,7 @@ def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
     import h5py
 
     from futility.posterior import load_posterior
-    from futility.prognosis import cohort_rate
+    from futility.validation import draws_from_posterior, predict_arms
 
     idata = model.fit(draws=60, tune=60, chains=2, sampler="pymc", random_seed=7)
     path = model.save_posterior(idata, tmp_path / "small.nc")
@@ -111,7 +118,11 @@ def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
         fh["sample_stats"]["diverging"][...] = 0
     post = load_posterior(path)
     assert post.n_draws == 120 and post.version == model.MODEL_VERSION
-    assert 0.2 < cohort_rate(post, {"ssri": 1.0}).mean() < 0.5  # STAR*D level 1 region
+    level1 = [r for r in load_outcomes() if r.id == "stard_level1_total"]
+    from futility.cohorts import reference_mix
+
+    rate = predict_arms(draws_from_posterior(post), level1, reference_mix(load_outcomes()))
+    assert 0.1 < rate.mean() < 0.7  # a short fit lands somewhere near STAR*D level 1
 
 
 def ect_after_ssri_registry(tmp_path: Path) -> Path:

@@ -53,7 +53,7 @@ def run_fit(registry: Optional[Path], out: Path, draws: int, tune: Optional[int]
     reg = model.read_registry(registry) if registry is not None else None
     data_hash = evidence_hash(raw) if raw is not None else evidence_hash()
     idata = model.fit(reg, draws=draws, tune=tune, chains=chains, random_seed=seed, sampler=sampler, data_hash=data_hash)
-    diagnostics = model.convergence_diagnostics(idata)
+    diagnostics = model.fit_diagnostics(idata)
     model.require_gate(diagnostics)
     path = model.save_posterior(idata, out)
     return {

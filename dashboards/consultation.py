@@ -86,8 +86,14 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
         p_resp = float(resp["mean"]) if resp and resp.get("mean") is not None else float(rem["mean"])
         outcome = outcome_groups(float(rem["mean"]), p_resp)
         words = outcome_sentence(option_words(entry["option"], capital=False), outcome, _interval(rem))
-        side = burden_groups(float(bur["mean"])) if bur and bur.get("mean") is not None else None
-        side_block = ""
+        known = entry.get("burden_known", True)
+        side = burden_groups(float(bur["mean"])) if known and bur and bur.get("mean") is not None else None
+        side_block = (
+            '<p class="fu-words">Side effects: not known. No study we hold reports how often this option\'s '
+            "side effects got in the way of daily life.</p>"
+            if not known
+            else ""
+        )
         if side is not None:
             side_words = burden_sentence(option_words(entry["option"], capital=False), side, _interval(bur))
             side_block = (

@@ -23,7 +23,7 @@ from futility.clinical.staging import MaudsleyStage, maudsley, thase_rush
 from futility.clinical.trd import TRDStatus, assess_trd
 from futility.decision import Decision, GateContext, Policy, decide
 from futility.posterior import PosteriorDraws, load_posterior
-from futility.prognosis import Prognosis, prognose
+from futility.prognosis import REMISSION_DEFINITION, Prognosis, prognose
 
 __all__ = ["Assessment", "assess"]
 
@@ -71,6 +71,7 @@ class Assessment:
             "inflammation": self.inflammation,
             "measurement": self.measurement.to_dict() if self.measurement is not None else None,
             "prognosis": self.prognosis.to_list(),
+            "prognosis_definition": dict(REMISSION_DEFINITION),
             "decision": self.decision.to_dict(),
             "model": {
                 "version": self.posterior.version,

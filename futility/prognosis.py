@@ -168,6 +168,14 @@ def _linear_parts(case, posterior: PosteriorDraws) -> tuple[np.ndarray, np.ndarr
     return general, ect
 
 
+def _kind_column(posterior: PosteriorDraws, kind: str | None, which: str) -> np.ndarray:
+    """alpha/delta draws of a kind; a kind outside the model takes the population mean (mu)."""
+    idx = posterior.option_index(kind) if kind is not None else None
+    if which == "alpha":
+        return posterior.alpha[:, idx] if idx is not None else posterior.mu_alpha
+    return posterior.delta[:, idx] if idx is not None else posterior.mu_delta
+
+
 def option_kind(ta) -> str | None:
     """The model's option kind for a rated trial: the agent's class, or its add-on kind when it augments.
 

@@ -1,7 +1,11 @@
 """Per-patient prognosis: exact integration against an independent quadrature, monotonicity, exclusions."""
 from __future__ import annotations
 
+import dataclasses
 import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -11,10 +15,10 @@ from scipy.special import expit
 
 from futility.clinical.adequacy import TrialAssessment
 from futility.posterior import PosteriorDraws
-from futility.prognosis import CANDIDATE_OPTIONS, cohort_rate, hdi, prognose
+from futility.prognosis import CANDIDATE_OPTIONS, hdi, prognose
 
 KINDS = ("ssri", "snri", "ect", "lithium_augmentation")
-FACTORS = ("severe", "psychotic_features", "comorbid_anxiety", "episode_months")
+FACTORS = ("severe", "psychotic_features", "comorbid_anxiety", "episode_months", "age_decades")
 
 
 def make_posterior(n: int = 3, seed: int = 1, sigma_u: float = 1.2, lam: float = 0.2, kappa: float = 0.7) -> PosteriorDraws:
@@ -22,15 +26,26 @@ def make_posterior(n: int = 3, seed: int = 1, sigma_u: float = 1.2, lam: float =
     return PosteriorDraws(
         alpha=rng.normal([-0.6, -0.7, 0.5, -0.4], 0.1, size=(n, 4)),
         delta=rng.normal([-2.0, -1.8, -1.5, -1.0], 0.1, size=(n, 4)),
-        beta=np.tile([-1.0, -0.8, -0.5, -0.02], (n, 1)),
+        beta=np.tile([-1.0, -0.8, -0.5, -0.02, 0.0], (n, 1)),
+        beta_ect=np.zeros((n, 3)),
         mu_alpha=np.full(n, -0.5),
         mu_delta=np.full(n, -1.7),
-        lam=np.full(n, lam),
+        lam=np.full((n, 5), lam),
+        rho=np.zeros(n),
         sigma_u=np.full(n, sigma_u) * rng.uniform(0.9, 1.1, n),
         kappa=np.full(n, kappa),
         sigma_v=np.full(n, 0.8),
+        trial_new=np.zeros(n),
         option_kinds=KINDS,
         factors=FACTORS,
+        ect_factors=("severe", "psychotic_features", "age_50_plus"),
+        decline_groups=("oral", "add_on", "neurostimulation", "rapid_acting", "psychological"),
+        kind_groups=("oral", "oral", "neurostimulation", "add_on"),
+        reference_mix=np.zeros(5),
+        ect_reference_mix=np.zeros(3),
+        offered_kinds=KINDS,
+        burden_evidence_kinds=("ssri",),
+        trials=(),
         episode_months_cap=60.0,
         max_failures_effect=3,
         version="test",
@@ -70,7 +85,7 @@ def trial(index: int, kind: str, outcome: str, adequate: bool = True, burden: bo
 def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: float = 0.0) -> float:
     """Brute-force quadrature of the same model (scipy.integrate.quad), for one draw."""
     a = dict(zip(post.option_kinds, post.alpha[s]))
-    lam, su, kap = post.lam[s], post.sigma_u[s], post.kappa[s]
+    lam, su, kap = post.lam[s, 0], post.sigma_u[s], post.kappa[s]
 
     def likelihood(u: float) -> float:
         out, f = 1.0, 0
@@ -218,19 +233,58 @@ def test_hdi_of_uniform_draws():
     assert high - low == pytest.approx(0.94, abs=1e-3)
 
 
-def test_cohort_rate_without_history_is_marginal_probability():
-    """A cohort with no history gets E[logistic(alpha + u)], checked by quadrature."""
-    post = make_posterior(n=2)
-    rate = cohort_rate(post, {"ect": 1.0})
-    for s in range(2):
-        su, a = post.sigma_u[s], post.alpha[s, 2]
-        expected = integrate.quad(lambda u: expit(a + u) * math.exp(-0.5 * (u / su) ** 2) / (su * math.sqrt(2 * math.pi)),
-                                  -12 * su, 12 * su)[0]
-        assert rate[s] == pytest.approx(expected, abs=1e-6)
-
-
 def test_candidates_are_model_kinds():
     """Every default candidate option is a kind the shipped model estimates."""
     from futility.model import OPTION_KINDS
 
     assert set(CANDIDATE_OPTIONS) <= set(OPTION_KINDS)
+
+
+def _rated(index: int, drug_class: str, outcome: str | None):
+    return TrialAssessment(
+        index=index, agent=drug_class, drug_class=drug_class, role="antidepressant", adequate=True, reasons=(),
+        percent_reduction=None, outcome=outcome or "unknown", burden_score=None, significant_burden=None, augments=None,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ssri", "snri", "lithium_augmentation"]), st.sampled_from(["non_response", "partial_response", "response"])), max_size=4),
+       st.sampled_from(["ssri", "snri", "lithium_augmentation", "ect"]))
+def test_one_more_failure_never_raises_any_option(history, extra):
+    """Adding one more failed adequate trial never raises any option's predicted remission (same draws)."""
+    post = make_posterior(n=3, seed=4)
+    post = dataclasses.replace(post, rho=np.full(3, 0.2))
+    before = [_rated(i, k, o) for i, (k, o) in enumerate(history)]
+    after = [*before, _rated(len(before), extra, "non_response")]
+    a = prognose(Case(), before, [], post)
+    b = prognose(Case(), after, [], post)
+    for name in a.options:
+        assert np.all(b.options[name].p_remission <= a.options[name].p_remission + 1e-9), name
+
+
+def test_same_class_failure_lowers_that_class_more():
+    """A failed SSRI lowers a second SSRI's chance more than an SNRI's (same-class resistance, rho > 0)."""
+    post = dataclasses.replace(make_posterior(n=3, seed=5), rho=np.full(3, 0.4))
+    none = prognose(Case(), [], [], post)
+    after = prognose(Case(), [_rated(0, "ssri", "non_response")], [], post)
+    drop = {k: none.options[k].p_remission.mean() / after.options[k].p_remission.mean() for k in ("ssri", "snri")}
+    assert drop["ssri"] > drop["snri"]
+
+
+def test_unscored_adequate_trial_followed_by_another_counts_as_a_failure():
+    """An adequate trial without a final score, followed by another, is a failure of unknown degree, not no trial."""
+    post = make_posterior(n=3, seed=6)
+    none = prognose(Case(), [], [], post)
+    two = prognose(Case(), [_rated(0, "ssri", None), _rated(1, "snri", None)], [], post)
+    assert two.adequate_failures == 1  # the latest one may still be open
+    for name in none.options:
+        assert np.all(two.options[name].p_remission < none.options[name].p_remission)
+
+
+def test_new_setting_spread_widens_the_interval():
+    """The between-trial effect drawn for a new setting makes the predictive interval wider than without it."""
+    post = make_posterior(n=400, seed=7)
+    spread = dataclasses.replace(post, trial_new=np.random.default_rng(1).normal(0, 0.7, 400))
+    narrow = prognose(Case(), [], [], post).options["ect"].p_remission
+    wide = prognose(Case(), [], [], spread).options["ect"].p_remission
+    assert np.std(wide) > 2 * np.std(narrow)

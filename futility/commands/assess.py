@@ -119,13 +119,18 @@ def render_text(result: dict[str, Any]) -> str:
         lines.append(f"  {c.get('severity', 'contraindicated')}: {c['option']}: {c['reason']}")
     if result.get("inflammation"):
         lines.append(f"Inflammation: {result['inflammation']}")
+    definition = result.get("prognosis_definition") or {}
     lines += ["", "Prognosis for the next option (mean, 94% credible interval)"]
+    if definition:
+        lines.append(f"  Remission means {definition['definition']}, {definition['time_frame']}.")
+        lines.append(f"  Burden means {definition['burden']}; 'not known' where no study of that option reports it.")
     lines.append(f"  {'option':30s} {'remission':>18s} {'significant burden':>20s}")
     for p in sorted(result["prognosis"], key=lambda r: -r["p_remission"]["mean"] if r.get("p_remission") else 1):
         if p.get("contraindicated"):
             lines.append(f"  {p['option']:30s} not considered: {p['contraindicated']}")
             continue
-        lines.append(f"  {p['option']:30s} {_interval(p['p_remission']):>18s} {_interval(p['p_burden']):>20s}")
+        burden = _interval(p["p_burden"]) if p.get("burden_known", True) else "not known"
+        lines.append(f"  {p['option']:30s} {_interval(p['p_remission']):>18s} {burden:>20s}")
     dec = result["decision"]
     lines += ["", "Expected utility under the patient's values (mean, 94% credible interval; P(best))"]
     for o in sorted(dec["options"], key=lambda r: -r["expected_utility"]["mean"]):

@@ -157,7 +157,7 @@ def _prognosis(assessment: dict) -> tuple[list[dict], list[dict]]:
             "option": _short(p["option"]),
             "remission": _interval(p.get("p_remission")),
             "response": _interval(p.get("p_response")),
-            "burden": _interval(p.get("p_burden")),
+            "burden": _interval(p.get("p_burden")) if p.get("burden_known", True) else "not known (no study of this option reports it)",
             "contraindicated": contraindicated,
         })
         if contraindicated or p["option"] not in pictured or (p.get("p_remission") or {}).get("mean") is None:

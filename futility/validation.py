@@ -302,6 +302,8 @@ def calibration_report(trials=None, draws=500, tune=1000, chains=2, progress=Non
         "n_draws": posterior.n_draws,
         "diagnostics": posterior.diagnostics,
         "loo_settings": f"{chains} chains x {draws} draws after {tune} tuning steps per fold",
+        "folds_run": len({c.trial for c in loo}),
+        "folds_total": len(known),
         "loo": loo,
         "loo_summary": {k: coverage_summary(v) for k, v in groups.items()},
         "stard_levels": level_rows,

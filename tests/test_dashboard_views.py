@@ -190,9 +190,9 @@ def test_option_cards_say_what_each_option_is_like():
 def test_every_offered_option_has_a_sourced_experience():
     """Every candidate option the model offers has a plain description with a cited source."""
     from futility.decision import option_experience
-    from futility.evidence import OPTION_KINDS
+    from futility.prognosis import CANDIDATE_OPTIONS
 
-    for option in OPTION_KINDS:
+    for option in CANDIDATE_OPTIONS:
         found = option_experience(option)
         assert found is not None, option
         text, source = found

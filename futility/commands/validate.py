@@ -58,6 +58,9 @@ def render_markdown(report: dict) -> str:
         "",
         "## Leave one trial out",
         "",
+        f"Folds run: {report['folds_run']} of {report['folds_total']} fitted trials"
+        + (" (a partial run: `futility validate` without `--trials` runs every one)." if report["folds_run"] < report["folds_total"] else "."),
+        "",
         "Each fitted trial in turn is left out, the efficacy part is refit without it "
         f"({report['loo_settings']}), and its arms are predicted as a new trial's: the left-out trial's "
         "effect is drawn from the between-trial distribution, and the interval is the 94% predictive "

@@ -184,7 +184,7 @@ def test_option_cards_say_what_each_option_is_like():
     html_text = option_cards_html(prognosis)
     assert html_text.count("What it is like:") == 2
     assert "Semkovska" in html_text
-    assert option_experience("rtms") is None
+    assert option_experience("serotonin_modulator") is None
 
 
 def test_every_offered_option_has_a_sourced_experience():

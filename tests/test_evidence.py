@@ -66,6 +66,10 @@ def test_effects_have_cis_or_are_factor_priors():
         if eff.parameter in ("alpha", "delta"):
             assert eff.ci_low < eff.estimate < eff.ci_high, eff.id
             assert eff.option in OPTION_KINDS and set(eff.reference) <= set(OPTION_KINDS)
+        elif eff.parameter == "beta_ect":
+            from futility.cohorts import ECT_FACTORS
+
+            assert eff.option in ECT_FACTORS and eff.ci_low < eff.estimate < eff.ci_high, eff.id
         else:
             assert eff.option in FACTORS, eff.id
 

@@ -92,9 +92,26 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
         return m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore")(point)
 
     values = dict(zip(["eff", "bur"], evaluate(["registry_efficacy", "registry_burden"])))
-    params = evaluate(["alpha", "mu_alpha", "delta", "mu_delta", "lam", "kappa", "beta", "sigma_u", "sigma_v"])
-    alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, sigma_u, sigma_v = params
+    params = evaluate(["alpha", "mu_alpha", "delta", "mu_delta", "lam", "kappa", "beta", "beta_ect", "sigma_u", "sigma_v"])
+    alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, beta_ect, sigma_u, sigma_v = params
     kinds = model.OPTION_KINDS
+    from futility.cohorts import ECT_COLUMNS, KIND_GROUP_INDEX, ect_factors, ect_reference_mix, reference_mix
+    from futility.evidence import load_outcomes
+
+    x_ref = reference_mix(load_outcomes())
+    ect_ref = ect_reference_mix(load_outcomes())
+
+    def lam_of(kind):
+        return lam[KIND_GROUP_INDEX[kinds.index(kind)]] if kind in kinds else lam[0]
+
+    def base_of(x, kind):
+        x5 = np.array([*x, np.nan], dtype=float)
+        dx = np.nan_to_num(x5 - x_ref)
+        general = np.dot(dx, beta)
+        if kind != "ect":
+            return general
+        dx_ect = np.nan_to_num(ect_factors(x5) - ect_ref)
+        return general - np.dot(dx[ECT_COLUMNS], beta[ECT_COLUMNS]) + np.dot(dx_ect, beta_ect)
 
     def a_of(kind):
         return alpha[kinds.index(kind)] if kind in kinds else mu_alpha
@@ -110,12 +127,10 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
     }
     eff_total = bur_total = 0.0
     for x, trials, burdens in patients.values():
-        base = np.dot(x, beta)
-
-        def efficacy(u, base=base, trials=trials):
+        def efficacy(u, x=x, trials=trials):
             out = 1.0
             for kind, failures, y in trials:
-                eta = a_of(kind) + base - lam * min(failures, 3) + u
+                eta = a_of(kind) + base_of(x, kind) - lam_of(kind) * min(failures, model.MAX_FAILURES_EFFECT) + u
                 p_rem, p_resp = special.expit(eta), special.expit(eta + kappa)
                 out *= (1 - p_resp, p_resp - p_rem, p_rem)[y]
             return out * stats.norm.pdf(u, 0, sigma_u)

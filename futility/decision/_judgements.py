@@ -192,7 +192,9 @@ def qualitative_futility(
         return QualitativeFutility(c, None, False, held, "no active option is left to compare")
     pal = utilities.palliative_focus
     active = eu[:-1]
-    prob = float((active.max(axis=0) <= eu[-1]).mean())
+    # A tie counts as "no active option does better"; the tolerance keeps a tie a tie when a constant is
+    # added to every utility (floating-point rounding would otherwise break it either way).
+    prob = float((active.max(axis=0) <= eu[-1] + 1e-9).mean())
     means = active.mean(axis=1)
     best = int(np.argmax(means))
     whose = "the patient's own value" if pal.source == "patient" else "a default with no published value"

@@ -90,10 +90,8 @@ MAX_HISTORY = 8
 #: Gauss-Hermite nodes over u for cohort rates.
 ARM_NODES = 24
 
-_ECT = OPTION_KINDS.index("ect")
-
-
 def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights for E[g(Z)], Z ~ Normal(0, 1)."""
     z, w = np.polynomial.hermite_e.hermegauss(n)
     return z, w / math.sqrt(2 * math.pi)
 

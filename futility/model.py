@@ -39,6 +39,8 @@ from futility.cohorts import (
     FACTORS,
     KIND_GROUP_INDEX,
     MAX_FAILURES_EFFECT,
+    _gauss_hermite,
+    _mixture_vector,
     arm_design,
     arm_rates,
     ect_reference_mix,
@@ -84,21 +86,6 @@ QUADRATURE_NODES = ARM_NODES
 REGISTRY_NODES = 12
 #: Degrees of freedom of the between-trial effects (robust to outlying trials; docs/model.md).
 TRIAL_EFFECT_NU = 4.0
-
-
-def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights for E[g(Z)], Z ~ Normal(0, 1)."""
-    z, w = np.polynomial.hermite_e.hermegauss(n)
-    return z, w / math.sqrt(2 * math.pi)
-
-
-def _mixture_vector(mixture: dict[str, float]) -> np.ndarray:
-    vec = np.zeros(len(OPTION_KINDS))
-    for kind, weight in mixture.items():
-        if kind not in OPTION_KINDS:
-            raise ValueError(f"evidence names unknown option kind {kind!r}")
-        vec[OPTION_KINDS.index(kind)] = weight
-    return vec
 
 
 @dataclass(frozen=True)
@@ -408,12 +395,7 @@ def build_model(
             logp = pm.logp(pm.Binomial.dist(n=design.n, p=pt.clip(rates, 1e-9, 1 - 1e-9)), design.events)
             pm.Potential("cohorts", pt.sum(row_weight * logp))
 
-            for eff in effects:
-                if eff.parameter != "alpha" or eff.log_se is None:
-                    continue
-                ref = [OPTION_KINDS.index(r) for r in eff.reference]
-                contrast = alpha[OPTION_KINDS.index(eff.option)] - alpha[ref].mean()
-                pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
+            _effect_observations(effects, "alpha", alpha)
 
             if registry is not None:
                 zr, wr = _gauss_hermite(REGISTRY_NODES)
@@ -436,16 +418,24 @@ def build_model(
             p_bur = (bdata.option[:, None, :] * pm.math.sigmoid(eta_bur)).sum(-1)
             p_bur = (p_bur * w).sum(-1)
             pm.Binomial("burden_cohorts", n=bdata.n, p=pt.clip(p_bur, 1e-9, 1 - 1e-9), observed=bdata.events)
-            for eff in effects:
-                if eff.parameter != "delta" or eff.log_se is None:
-                    continue
-                ref = [OPTION_KINDS.index(r) for r in eff.reference]
-                contrast = delta[OPTION_KINDS.index(eff.option)] - delta[ref].mean()
-                pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
+            _effect_observations(effects, "delta", delta)
             if registry is not None and registry.burden_count.size:
                 zr, wr = _gauss_hermite(REGISTRY_NODES)
                 _registry_burden(registry, delta, mu_delta, signed_v * zr, wr)
     return model
+
+
+def _effect_observations(effects: tuple[Effect, ...], parameter: str, effect) -> None:
+    """Published odds ratios as normal pseudo-observations on contrasts of ``effect`` (alpha or delta):
+    ``log OR ~ N(effect[option] - mean(effect[reference]), se)``, se from the 95% CI."""
+    import pymc as pm
+
+    for eff in effects:
+        if eff.parameter != parameter or eff.log_se is None:
+            continue
+        ref = [OPTION_KINDS.index(r) for r in eff.reference]
+        contrast = effect[OPTION_KINDS.index(eff.option)] - effect[ref].mean()
+        pm.Normal(f"effect_{eff.id}", contrast, eff.log_se, observed=eff.log_estimate)
 
 
 def _hierarchical(name: str, mu, tau, centred: bool):

@@ -2,7 +2,7 @@
 
 A failed upload is a draft of *its* case (never merged onto the previous one), any crash while reading an
 upload is a problem on screen and nothing in the log, every view redraws on every case change, and every
-user-derived string is escaped. The browser versions are in tests/browser/test_dashboard_issue10.py.
+user-derived string is escaped. The browser versions are in tests/browser/test_browser_issue10.py.
 """
 from __future__ import annotations
 

@@ -183,6 +183,8 @@ class ArmDesign:
     option_weight: np.ndarray  # (O,)
     option_same: np.ndarray  # (O,) chance the kind was among the failed steps
     trial: np.ndarray  # (R,) trial index
+    trial_studies: np.ndarray  # (T,) studies pooled in each trial's figures (1 for a single trial)
+    trial_per_study: np.ndarray  # (T,) 1 when each pooled study used its own outcome definition
     is_response: np.ndarray  # (R,)
     madrs12: np.ndarray  # (R,) remission bar MADRS <= 12
     other_definition: np.ndarray  # (R,) per-study remission definitions
@@ -203,6 +205,15 @@ class ArmDesign:
         """Indices of the rows of one trial."""
         t = self.trials.index(trial)
         return np.flatnonzero(self.trial == t)
+
+
+def trial_effect_scale(xp_sqrt, tau_trial, tau_definition, studies, per_study):
+    """Scale of each trial's effect: the setting spread, plus the spread of per-study definitions, over the
+    square root of the studies pooled (a meta-analysis's pooled rate carries the mean of its studies' effects).
+
+    Works on floats, numpy arrays or PyTensor tensors (``xp_sqrt`` is the matching square root).
+    """
+    return xp_sqrt(tau_trial**2 + tau_definition**2 * per_study) / xp_sqrt(studies)
 
 
 def efficacy_rows(outcomes: tuple[Outcome, ...], uses: tuple[str, ...] = ("fit",)) -> list[Outcome]:
@@ -269,6 +280,10 @@ def arm_design(rows: list[Outcome], x_ref: np.ndarray, trials: tuple[str, ...] |
         option_weight=op[:, 2],
         option_same=op[:, 3],
         trial=np.array([trial_names.index(o.trial) for o in rows], dtype=int),
+        trial_studies=np.array([max([o.studies for o in rows if o.trial == t] or [1]) for t in trial_names], dtype=float),
+        trial_per_study=np.array(
+            [float(any(o.per_study_definitions for o in rows if o.trial == t)) for t in trial_names], dtype=float
+        ),
         is_response=np.array([o.outcome == "response" for o in rows], dtype=float),
         madrs12=np.array([d == "madrs12" for d in definition], dtype=float),
         other_definition=np.array([d == "other" for d in definition], dtype=float),

@@ -47,6 +47,7 @@ from futility.cohorts import (
     efficacy_rows,
     pytensor_namespace,
     reference_mix,
+    trial_effect_scale,
 )
 from futility.errors import PosteriorError, UserError
 from futility.evidence import (
@@ -368,8 +369,13 @@ def build_model(
             # (e.g. the lithium add-on RCTs at 0% and 100% response) do not inflate the spread every
             # new prediction carries, as a normal would make them do (docs/model.md).
             tau_trial = pm.HalfNormal("tau_trial", 0.5)
+            # Trials whose arms used each study's own outcome definition (the lithium add-on RCTs as a
+            # meta-analysis tabulates them, "remission as defined in each cohort") spread more than a
+            # setting does; a pooled figure of k studies carries the mean of k effects (docs/model.md).
+            tau_definition = pm.HalfNormal("tau_definition", 0.5)
+            scale = trial_effect_scale(pt.sqrt, tau_trial, tau_definition, design.trial_studies, design.trial_per_study)
             trial_raw = pm.StudentT("trial_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0, dims="trial")
-            trial_effect = pm.Deterministic("trial_effect", tau_trial * trial_raw, dims="trial")
+            trial_effect = pm.Deterministic("trial_effect", scale * trial_raw, dims="trial")
             # The effect of a new trial (or a new patient's setting): sampled from its prior given tau,
             # so predictions for a new patient integrate the between-trial spread.
             trial_new_raw = pm.StudentT("trial_new_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0)
@@ -540,7 +546,8 @@ def _registry_burden(reg: Registry, delta, mu_delta, v, w) -> None:
 #: Parameters stored in a posterior file (the per-patient path reads them).
 EFFICACY_VARS = (
     "alpha", "mu_alpha", "tau_alpha", "lam", "mu_log_lam", "tau_lam", "rho", "sigma_u", "kappa", "beta", "beta_ect",
-    "d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "trial_effect", "trial_new",
+    "d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "tau_definition", "trial_effect",
+    "trial_new",
 )
 BURDEN_VARS = ("delta", "mu_delta", "tau_delta", "sigma_v", "gamma")
 SAVED_VARS = EFFICACY_VARS + BURDEN_VARS

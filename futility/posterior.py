@@ -34,7 +34,7 @@ _REQUIRED = (
     "trial_new",
 )
 #: Arrays used to predict published arms (validation), not by the per-patient path.
-_OPTIONAL = ("d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "trial_effect", "gamma")
+_OPTIONAL = ("d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "tau_definition", "trial_effect", "gamma")
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from futility.cohorts import arm_design, arm_rates, efficacy_rows, numpy_namespace, reference_mix
+from futility.cohorts import (
+    arm_design,
+    arm_rates,
+    efficacy_rows,
+    numpy_namespace,
+    reference_mix,
+    trial_effect_scale,
+)
 from futility.evidence import Outcome, load_effects, load_outcomes
 
 __all__ = ["ArmCheck", "arm_checks", "coverage_summary", "leave_one_trial_out", "predict_arms"]
@@ -56,7 +63,7 @@ def draws_from_idata(idata) -> dict[str, np.ndarray]:
     """Posterior arrays with chains stacked into one leading draw axis."""
     post = idata.posterior
     out = {}
-    for name in (*_ARM_PARAMS, "trial_effect", "trial_new"):
+    for name in (*_ARM_PARAMS, "trial_effect", "trial_new", "tau_trial", "tau_definition"):
         if name in post:
             arr = np.asarray(post[name].values, dtype=float)
             out[name] = arr.reshape((arr.shape[0] * arr.shape[1],) + arr.shape[2:])
@@ -69,6 +76,7 @@ def draws_from_posterior(posterior) -> dict[str, np.ndarray]:
     out = {name: getattr(posterior, name) for name in ("alpha", "lam", "rho", "sigma_u", "kappa", "beta", "beta_ect")}
     out.update({k: v for k, v in posterior.extras.items() if k in _ARM_PARAMS})
     out["trial_new"] = posterior.trial_new
+    out.update({k: posterior.extras[k] for k in ("tau_trial", "tau_definition") if k in posterior.extras})
     return out
 
 
@@ -83,7 +91,7 @@ def predict_arms(
     design = arm_design(rows, x_ref)
     s = draws["sigma_u"].shape[0]
     if trial_effect is None:
-        trial_effect = np.repeat(draws["trial_new"][:, None], design.n_rows, axis=1)
+        trial_effect = new_trial_effect(draws, design)
     xp = numpy_namespace()
     out = np.empty((s, design.n_rows))
     for start in range(0, s, chunk):
@@ -91,6 +99,22 @@ def predict_arms(
         p = {name: draws[name][sl] for name in _ARM_PARAMS}
         out[sl] = arm_rates(xp, design, p, trial_effect[sl])
     return out
+
+
+def new_trial_effect(draws: dict[str, np.ndarray], design) -> np.ndarray:
+    """(S, R): each row's trial as a new one, its effect at that trial's own scale (studies pooled, definitions).
+
+    ``trial_new`` is a new single setting with standard definitions; a pooled or per-study-definition
+    row rescales the same standardised draw (:func:`futility.cohorts.trial_effect_scale`).
+    """
+    new = draws["trial_new"][:, None]
+    tau = draws.get("tau_trial")
+    if tau is None:
+        return np.repeat(new, design.n_rows, axis=1)
+    tau = np.maximum(tau, 1e-12)[:, None]
+    tau_def = draws.get("tau_definition", np.zeros_like(draws["tau_trial"]))[:, None]
+    scale = trial_effect_scale(np.sqrt, tau, tau_def, design.trial_studies[None, :], design.trial_per_study[None, :])
+    return (new / tau * scale)[:, design.trial]
 
 
 def arm_checks(rates: np.ndarray, rows: list[Outcome], seed: int = 20260101) -> list[ArmCheck]:

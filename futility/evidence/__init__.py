@@ -136,6 +136,8 @@ class Outcome:
     failed_kinds: dict[str, float] | None = None  # mixture of kinds that failed before entry (each step)
     covariates: dict[str, float] = None  # type: ignore[assignment]  # cohort mix, COVARIATE_COLUMNS present
     count: int | None = None  # events as printed, when the paper gives a count
+    studies: int = 1  # studies pooled in this figure (a meta-analysis's pooled rate): its trial effect is their mean
+    per_study_definitions: bool = False  # each pooled study or trial used its own outcome definition
 
     @property
     def events(self) -> int | None:
@@ -213,6 +215,13 @@ def parse_failures(text: str) -> tuple[tuple[int, float], ...]:
 
 
 @lru_cache(maxsize=4)
+def _definitions(text: str | None) -> bool:
+    value = (text or "").strip() or "standard"
+    if value not in ("standard", "per_study"):
+        raise ValueError(f"definitions must be 'standard' or 'per_study', not {value!r}")
+    return value == "per_study"
+
+
 def load_outcomes(path: str | None = None) -> tuple[Outcome, ...]:
     """All rows of ``outcomes.csv`` (or another file with the same columns)."""
     rows = []
@@ -245,6 +254,8 @@ def load_outcomes(path: str | None = None) -> tuple[Outcome, ...]:
                     failed_kinds=parse_mixture(failed) if failed else None,
                     covariates=covariates,
                     count=int(count) if count else None,
+                    studies=int((row.get("studies") or "").strip() or 1),
+                    per_study_definitions=_definitions(row.get("definitions")),
                 )
             )
     return tuple(rows)

@@ -158,3 +158,39 @@ def test_every_fitted_row_has_a_trial_and_a_known_design():
         assert row.definition_class in ("strict", "madrs12", "other", "response"), row.id
         assert (row.definition_class == "response") == (row.outcome == "response"), row.id
         assert row.blinding in ("open", "single_blind", "double_blind"), row.id
+
+
+def test_a_pooled_figure_carries_the_mean_of_its_studies_effects():
+    """Heijnen 2010 pools 7 cohort studies, Han 2016 9 RCTs: their trial effect is a mean of 7 or 9."""
+    from futility.cohorts import trial_effect_scale
+
+    design = arm_design(efficacy_rows(load_outcomes()), reference_mix(load_outcomes()))
+    studies = dict(zip(design.trials, design.trial_studies))
+    assert studies["heijnen2010"] == 7 and studies["han2016"] == 9 and studies["stard"] == 1
+    single = trial_effect_scale(np.sqrt, 0.6, 0.0, 1.0, 0.0)
+    assert trial_effect_scale(np.sqrt, 0.6, 0.0, 9.0, 0.0) == pytest.approx(single / 3.0)
+
+
+def test_per_study_definitions_add_their_own_spread():
+    """Trials that used each study's own definition spread more than a setting; standard ones do not."""
+    from futility.cohorts import trial_effect_scale
+
+    design = arm_design(efficacy_rows(load_outcomes()), reference_mix(load_outcomes()))
+    per = dict(zip(design.trials, design.trial_per_study))
+    assert per["li_saini_2016"] == 1 and per["optms_george2010"] == 1
+    assert per["stard"] == 0 and per["escape_trd"] == 0 and per["transform2"] == 0
+    assert trial_effect_scale(np.sqrt, 0.6, 0.5, 1.0, 1.0) == pytest.approx(np.hypot(0.6, 0.5))
+    assert trial_effect_scale(np.sqrt, 0.6, 0.5, 1.0, 0.0) == pytest.approx(0.6)
+
+
+def test_a_new_trial_in_validation_takes_its_own_scale():
+    """A left-aside per-study row is predicted with the wider spread; a standard row with tau_trial alone."""
+    from futility.validation import new_trial_effect
+
+    rows = [ROWS["stard_l1_remission"], ROWS["li_saini_2016_lithium_response"]]
+    design = arm_design(rows, reference_mix(load_outcomes()))
+    raw = np.array([1.0, -2.0])
+    draws = {"trial_new": 0.6 * raw, "tau_trial": np.array([0.6, 0.6]), "tau_definition": np.array([0.8, 0.8])}
+    effect = new_trial_effect(draws, design)
+    assert effect[:, 0] == pytest.approx(0.6 * raw)
+    assert effect[:, 1] == pytest.approx(1.0 * raw)

@@ -87,3 +87,19 @@ def test_evidence_hash_changes_with_extra_data():
     """The data hash covers a registry's bytes as well as the bundled files."""
     assert evidence_hash() != evidence_hash(b"patient_id\n")
     assert len(evidence_hash()) == 64
+
+
+def test_definitions_column_is_a_closed_vocabulary(tmp_path):
+    import csv
+
+    from futility.evidence import OUTCOMES_CSV
+
+    rows = list(csv.DictReader(open(OUTCOMES_CSV, newline="", encoding="utf-8")))
+    rows[0]["definitions"] = "per-study"
+    bad = tmp_path / "outcomes.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ValueError, match="definitions"):
+        load_outcomes(str(bad))

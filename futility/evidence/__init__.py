@@ -214,7 +214,6 @@ def parse_failures(text: str) -> tuple[tuple[int, float], ...]:
     return tuple((f, w / total) for f, w in parts)
 
 
-@lru_cache(maxsize=4)
 def _definitions(text: str | None) -> bool:
     value = (text or "").strip() or "standard"
     if value not in ("standard", "per_study"):
@@ -222,6 +221,7 @@ def _definitions(text: str | None) -> bool:
     return value == "per_study"
 
 
+@lru_cache(maxsize=4)
 def load_outcomes(path: str | None = None) -> tuple[Outcome, ...]:
     """All rows of ``outcomes.csv`` (or another file with the same columns)."""
     rows = []

@@ -1,0 +1,45 @@
+"""A small leave-one-trial-out run (the full one generates docs/calibration.md: ``futility validate``)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from futility.cohorts import arm_design, efficacy_rows, reference_mix
+from futility.evidence import load_outcomes
+from futility.validation import coverage_summary, leave_one_trial_out
+
+
+@pytest.fixture(scope="module")
+def cn138_fold():
+    """CN138-163 left out: the model must predict its two arms from every other trial."""
+    return leave_one_trial_out(trials=["cn138_163"], draws=150, tune=300, chains=1)
+
+
+def test_the_left_out_trial_is_predicted_arm_by_arm(cn138_fold):
+    rows = {r.id for r in efficacy_rows(load_outcomes()) if r.trial == "cn138_163"}
+    assert {c.row for c in cn138_fold} == rows
+    for c in cn138_fold:
+        assert 0.0 <= c.low <= c.predicted <= c.high <= 1.0
+        assert c.high - c.low > 0.05  # a new trial's interval carries the between-trial spread
+
+
+def test_the_left_out_contrast_comes_from_the_other_trials(cn138_fold):
+    """Aripiprazole augmentation is learnt from VAST-D and ESCAPE-TRD, placebo add-on from the lithium RCTs."""
+    by_row = {c.row: c for c in cn138_fold}
+    assert by_row["cn138_163_aripiprazole_remission"].predicted > by_row["cn138_163_placebo_remission"].predicted
+
+
+def test_coverage_summary_counts_arms_inside_and_errors(cn138_fold):
+    summary = coverage_summary(cn138_fold)
+    assert summary["arms"] == 2
+    assert summary["coverage"] == np.mean([c.inside for c in cn138_fold])
+    assert summary["mae_points"] == pytest.approx(100 * np.mean([c.error for c in cn138_fold]))
+
+
+def test_left_out_rows_get_no_weight():
+    """The fold's weights zero exactly the held trial's rows (one compiled model, data switched per fold)."""
+    outcomes = load_outcomes()
+    design = arm_design(efficacy_rows(outcomes), reference_mix(outcomes))
+    held = design.rows_of("cn138_163")
+    assert len(held) == 2
+    assert all(design.row_ids[i].startswith("cn138_163") for i in held)

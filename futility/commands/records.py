@@ -6,15 +6,14 @@ are :class:`~futility.errors.UserError` and come out as one line with exit statu
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from futility.commands._common import nonblank, persistent_db, user_errors
+from futility.atomic_write import write_atomic
 from futility.errors import StoreError
 
 __all__ = ["register"]
@@ -62,15 +61,7 @@ def _store(db: Optional[str]):
 def _write_atomic(path: Path, data: str, what: str) -> None:
     """Write ``data`` to ``path`` via a fresh temp file in its folder and a rename (no symlink followed)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(path, data.encode("utf-8"))
     except OSError as exc:
         raise StoreError(f"{what}: cannot write {path}: {exc.strerror or exc}") from None
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 import base64
 import io
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 from markupsafe import Markup
 
+from futility.atomic_write import write_atomic
 from futility.errors import UserError
 from futility.report._context import _short as short_label
 from futility.report._context import build_context
@@ -113,17 +112,7 @@ def write_report(path: str | Path, assessment: dict[str, Any], case: dict[str, A
     else:
         data = render_html(assessment, case, **options).encode("utf-8")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A fresh temp file (random name, O_EXCL, mode 0600) in the target folder, then a rename: a planted
-        # symlink is never followed and a half-written report never appears under the real name.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(path, data)
     except OSError as exc:
         raise UserError(f"--out: cannot write {path}: {exc.strerror or exc}") from None
     return path

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from dashboard_cases import demo, other_case, seven_trials
 from futility.case import demo_case_path
 
 pytestmark = pytest.mark.browser
@@ -37,33 +38,6 @@ JOURNEY_JS = """() => {
   }
   return null;
 }"""
-
-
-def demo() -> dict:
-    return yaml.safe_load(demo_case_path().read_text(encoding="utf-8"))
-
-
-def other_case(**changes) -> dict:
-    data = demo()
-    data.update(id="v-bad", age=33, conditions=["epilepsy"], labs={"crp_mg_l": 1.2, "egfr": 95, "qtc_ms": 410},
-                scores=[{"date": "2026-02-10", "scale": "PHQ-9", "value": 22}])
-    data["trials"] = [
-        {"agent": "escitalopram", "dose_mg_day": 20, "weeks": 9, "adherence": 0.95, "scale": "QIDS-SR16", "baseline": 18, "final": 15, "burden": "mild"},
-        {"agent": "venlafaxine", "dose_mg_day": 225, "weeks": 7, "adherence": 0.9, "scale": "QIDS-SR16", "baseline": 17, "final": 16, "burden": "moderate"},
-    ]
-    data.update(changes)
-    return data
-
-
-def seven_trials() -> dict:
-    data = demo()
-    data["id"] = "seven-007"
-    agents = ["sertraline", "bupropion", "venlafaxine", "mirtazapine", "escitalopram", "duloxetine", "nortriptyline"]
-    data["trials"] = [
-        {"agent": a, "dose_mg_day": 150, "weeks": 8, "adherence": 0.9, "scale": "QIDS-SR16", "baseline": 16, "final": 13, "burden": "mild"}
-        for a in agents
-    ]
-    return data
 
 
 def _open(page, url: str) -> None:

@@ -207,13 +207,13 @@ class ArmDesign:
         return np.flatnonzero(self.trial == t)
 
 
-def trial_effect_scale(xp_sqrt, tau_trial, tau_definition, studies, per_study):
+def trial_effect_scale(tau_trial, tau_definition, studies, per_study):
     """Scale of each trial's effect: the setting spread, plus the spread of per-study definitions, over the
     square root of the studies pooled (a meta-analysis's pooled rate carries the mean of its studies' effects).
 
-    Works on floats, numpy arrays or PyTensor tensors (``xp_sqrt`` is the matching square root).
+    Works on floats, numpy arrays and PyTensor tensors alike.
     """
-    return xp_sqrt(tau_trial**2 + tau_definition**2 * per_study) / xp_sqrt(studies)
+    return ((tau_trial**2 + tau_definition**2 * per_study) / studies) ** 0.5
 
 
 def efficacy_rows(outcomes: tuple[Outcome, ...], uses: tuple[str, ...] = ("fit",)) -> list[Outcome]:

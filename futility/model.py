@@ -373,7 +373,7 @@ def build_model(
             # meta-analysis tabulates them, "remission as defined in each cohort") spread more than a
             # setting does; a pooled figure of k studies carries the mean of k effects (docs/model.md).
             tau_definition = pm.HalfNormal("tau_definition", 0.5)
-            scale = trial_effect_scale(pt.sqrt, tau_trial, tau_definition, design.trial_studies, design.trial_per_study)
+            scale = trial_effect_scale(tau_trial, tau_definition, design.trial_studies, design.trial_per_study)
             trial_raw = pm.StudentT("trial_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0, dims="trial")
             trial_effect = pm.Deterministic("trial_effect", scale * trial_raw, dims="trial")
             # The effect of a new trial (or a new patient's setting): sampled from its prior given tau,

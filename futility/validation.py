@@ -113,7 +113,7 @@ def new_trial_effect(draws: dict[str, np.ndarray], design) -> np.ndarray:
         return np.repeat(new, design.n_rows, axis=1)
     tau = np.maximum(tau, 1e-12)[:, None]
     tau_def = draws.get("tau_definition", np.zeros_like(draws["tau_trial"]))[:, None]
-    scale = trial_effect_scale(np.sqrt, tau, tau_def, design.trial_studies[None, :], design.trial_per_study[None, :])
+    scale = trial_effect_scale(tau, tau_def, design.trial_studies[None, :], design.trial_per_study[None, :])
     return (new / tau * scale)[:, design.trial]
 
 

@@ -167,8 +167,8 @@ def test_a_pooled_figure_carries_the_mean_of_its_studies_effects():
     design = arm_design(efficacy_rows(load_outcomes()), reference_mix(load_outcomes()))
     studies = dict(zip(design.trials, design.trial_studies))
     assert studies["heijnen2010"] == 7 and studies["han2016"] == 9 and studies["stard"] == 1
-    single = trial_effect_scale(np.sqrt, 0.6, 0.0, 1.0, 0.0)
-    assert trial_effect_scale(np.sqrt, 0.6, 0.0, 9.0, 0.0) == pytest.approx(single / 3.0)
+    single = trial_effect_scale(0.6, 0.0, 1.0, 0.0)
+    assert trial_effect_scale(0.6, 0.0, 9.0, 0.0) == pytest.approx(single / 3.0)
 
 
 def test_per_study_definitions_add_their_own_spread():
@@ -179,8 +179,8 @@ def test_per_study_definitions_add_their_own_spread():
     per = dict(zip(design.trials, design.trial_per_study))
     assert per["li_saini_2016"] == 1 and per["optms_george2010"] == 1
     assert per["stard"] == 0 and per["escape_trd"] == 0 and per["transform2"] == 0
-    assert trial_effect_scale(np.sqrt, 0.6, 0.5, 1.0, 1.0) == pytest.approx(np.hypot(0.6, 0.5))
-    assert trial_effect_scale(np.sqrt, 0.6, 0.5, 1.0, 0.0) == pytest.approx(0.6)
+    assert trial_effect_scale(0.6, 0.5, 1.0, 1.0) == pytest.approx(np.hypot(0.6, 0.5))
+    assert trial_effect_scale(0.6, 0.5, 1.0, 0.0) == pytest.approx(0.6)
 
 
 def test_a_new_trial_in_validation_takes_its_own_scale():

@@ -12,8 +12,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from futility.commands._common import nonblank, persistent_db, user_errors
 from futility.atomic_write import write_atomic
+from futility.commands._common import nonblank, persistent_db, user_errors
 from futility.errors import StoreError
 
 __all__ = ["register"]

@@ -2,7 +2,8 @@
 
 :func:`assess` is the per-patient path used by the CLI, the dashboard, the report and the store. It
 reads a stored posterior (no fitting, no PyMC import) and returns an :class:`Assessment`, whose
-:meth:`Assessment.to_dict` is the single source of the JSON contract in ``shared/DESIGN.md``.
+:meth:`Assessment.to_dict` is the JSON contract in ``shared/DESIGN.md``, validated against its models in
+:mod:`futility.contract` (:meth:`Assessment.to_json_model` returns the validated model).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from futility.clinical.mbc import ScoreTrajectory, score_trajectory
 from futility.clinical.screening import Contraindication, ScreeningStatus, contraindications, inflammation_note, screen
 from futility.clinical.staging import MaudsleyStage, maudsley, thase_rush
 from futility.clinical.trd import TRDStatus, assess_trd
+from futility.contract import AssessmentOutput
 from futility.decision import Decision, GateContext, Policy, decide
 from futility.posterior import PosteriorDraws, load_posterior
 from futility.prognosis import REMISSION_DEFINITION, Prognosis, prognose
@@ -59,8 +61,20 @@ class Assessment:
         """The same assessment re-decided under other patient values (the prognosis is unchanged)."""
         return dataclasses.replace(self, decision=decide(self.prognosis.options, values, self.gate_context, self.policy))
 
+    def to_json_model(self) -> AssessmentOutput:
+        """The output as the validated contract model (:class:`futility.contract.AssessmentOutput`)."""
+        return AssessmentOutput.model_validate(self._raw_dict())
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (DESIGN.md) with the additive extensions listed in docs/architecture.md."""
+        """The JSON contract (DESIGN.md plus docs/contract.md), checked against :mod:`futility.contract`.
+
+        Raises ``pydantic.ValidationError`` naming the field when the output breaks its own contract.
+        """
+        raw = self._raw_dict()
+        AssessmentOutput.model_validate(raw)
+        return raw
+
+    def _raw_dict(self) -> dict[str, Any]:
         return {
             "case_id": self.case.id,
             "trials": [_plain(t) for t in self.trials],

@@ -99,11 +99,12 @@ def test_compare_names_changed_trials_stage_probabilities_and_decision(store):
     data["trials"].append({"agent": "ect", "weeks": 4, "sessions": 12})
     later_case = variant_case(case, trials=data["trials"])
     later = sample_assessment(shift=-0.05)
-    later["trials"].append({"index": 3, "agent": "ect", "drug_class": "ect", "adequate": True, "reasons": []})
+    later["trials"].append(later["trials"][0] | {"index": 3, "agent": "ect", "drug_class": "ect", "role": "neurostimulation"})
     later["staging"]["thase_rush"] = 3
     for row in later["decision"]["options"]:
         if row["option"] == "palliative_focus":
-            row["expected_utility"]["mean"] = 0.9
+            row["expected_utility"] = {"mean": 0.9, "hdi_low": 0.9, "hdi_high": 0.9}
+    later["decision"]["preferred"] = "palliative_focus"
     second = store.save_assessment(later_case, later, author="dr_a")
     cmp = store.compare(first.id, second.id)
     items = {(c.section, c.item) for c in cmp.changes}

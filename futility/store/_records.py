@@ -1,7 +1,7 @@
 """What the store hands back (frozen dataclasses) and how input is checked and hashed before a write.
 
 Everything that goes into the store is first turned into *canonical JSON* (sorted keys, no
-whitespace, UTF-8, no NaN or infinity) and checked against the JSON contract of DESIGN.md. The
+whitespace, UTF-8, no NaN or infinity) and checked against the models of :mod:`futility.contract`. The
 SHA-256 of that canonical text is stored beside it and checked again on every read, so a record
 changed outside futility is noticed instead of silently reported to a committee.
 """
@@ -14,8 +14,9 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
+from futility.contract import AssessmentOutput
 from futility.errors import StoreError
 
 __all__ = [
@@ -98,62 +99,7 @@ def review_hash(assessment_id: int, assessment_hash: str, reviewer: str, decisio
 
 
 # --------------------------------------------------------------------------------------------------
-# the JSON contract, checked before a write (extra fields are welcome: the contract only grows)
-
-
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-_Prob = Field(ge=0.0, le=1.0)
-
-
-class _Interval(_Open):
-    mean: float = _Prob
-    hdi_low: float = _Prob
-    hdi_high: float = _Prob
-
-
-class _Trial(_Open):
-    index: int = Field(ge=0)
-    agent: str
-    adequate: bool
-    reasons: list[str] = []
-
-
-class _Prognosis(_Open):
-    option: str
-    p_remission: _Interval
-    p_burden: _Interval
-
-
-class _DecisionOption(_Open):
-    option: str
-    expected_utility: dict[str, float | None]
-    p_best: float | None = _Prob
-
-
-class _Decision(_Open):
-    options: list[_DecisionOption]
-    quantitative_futility: dict[str, Any]
-    qualitative_futility: dict[str, Any]
-    summary: str
-
-
-class _Model(_Open):
-    version: str
-    diagnostics: dict[str, Any] = {}
-
-
-class _Contract(_Open):
-    case_id: str
-    trials: list[_Trial]
-    trd: dict[str, Any]
-    staging: dict[str, Any]
-    screening: dict[str, Any]
-    prognosis: list[_Prognosis]
-    decision: _Decision
-    model: _Model
+# the JSON contract (futility.contract), checked before a write
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -164,29 +110,16 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 def check_assessment(assessment: dict[str, Any], case_id: str) -> None:
-    """Raise :class:`StoreError` naming every way ``assessment`` breaks the JSON contract."""
+    """Raise :class:`StoreError` naming every field where ``assessment`` breaks :mod:`futility.contract`."""
     if not isinstance(assessment, dict):
         raise StoreError("assessment: must be the dict produced by Assessment.to_dict()")
     try:
-        _Contract.model_validate(assessment)
+        AssessmentOutput.model_validate(assessment)
     except ValidationError as exc:
         problems = [f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
         raise StoreError("; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")) from None
     if assessment["case_id"] != case_id:
         raise StoreError(f"assessment.case_id: '{assessment['case_id']}' does not match the case id '{case_id}'")
-    for i, row in enumerate(assessment["prognosis"]):
-        for name in ("p_remission", "p_burden"):
-            iv = row[name]
-            if not iv["hdi_low"] - 1e-9 <= iv["mean"] <= iv["hdi_high"] + 1e-9:
-                raise StoreError(f"assessment.prognosis[{i}].{name}: mean lies outside its interval")
-
-
-def posterior_hash(model: dict[str, Any]) -> str:
-    """The posterior file hash from the ``model`` part of the contract, whatever its key is called."""
-    for key in ("posterior_hash", "file_hash", "posterior_file_hash", "hash"):
-        if model.get(key):
-            return str(model[key])
-    return ""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -211,13 +144,7 @@ class AssessmentRecord:
     @property
     def best_option(self) -> str | None:
         """The option with the highest mean expected utility (palliative-focused care included)."""
-        decision = self.assessment.get("decision", {})
-        if decision.get("preferred"):
-            return decision["preferred"]
-        options = [o for o in decision.get("options") or [] if o["expected_utility"].get("mean") is not None]
-        if not options:
-            return None
-        return max(options, key=lambda o: o["expected_utility"]["mean"])["option"]
+        return self.assessment.get("decision", {}).get("preferred")
 
     @property
     def quantitative_futility_met(self) -> bool | None:

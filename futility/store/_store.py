@@ -30,7 +30,6 @@ from futility.store._records import (
     Review,
     canonical_json,
     check_assessment,
-    posterior_hash,
     review_hash,
     sha256_text,
 )
@@ -222,7 +221,7 @@ class CaseStore:
         assessment = json.loads(assessment_json)
         check_assessment(assessment, case_dict["id"])
         model_version = str(assessment["model"]["version"])
-        post_hash = posterior_hash(assessment["model"])
+        post_hash = str(assessment["model"]["posterior_file_hash"])
         package_version = _package_version()
         key = self._write_key()
         case_id = case_dict["id"]

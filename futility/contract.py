@@ -41,7 +41,7 @@ OptionKind = Literal[
 ]
 OPTION_KINDS: tuple[str, ...] = OptionKind.__args__  # type: ignore[attr-defined]
 #: A row of the decision table: an option kind, or palliative-focused care.
-DecisionOption = OptionKind | Literal["palliative_focus"]
+DecisionOption = Literal[OptionKind, "palliative_focus"]
 Role = Literal["antidepressant", "augmenter", "neurostimulation", "rapid_acting", "psychological"]
 Laterality = Literal["bilateral", "right_unilateral", "bifrontal"]
 Screen = Literal["bipolar", "thyroid", "substance_use", "eating_disorder", "adhd"]
@@ -251,7 +251,7 @@ class QuantitativeFutility(ContractModel):
     probability: Probability | None
     met: bool = Field(description="reached the certainty and no safety gate holds it back")
     met_before_gates: bool
-    option: OptionKind | Literal["all_active"] | None = Field(description="the option judged; all_active: every one at once")
+    option: Literal[OptionKind, "all_active"] | None = Field(description="the option judged; all_active: every one at once")
     held_back_by: list[GateName]
     reason: str
     per_option: dict[OptionKind, Probability]

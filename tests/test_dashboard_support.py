@@ -7,13 +7,21 @@ are synthetic Beta draws chosen for testing, not clinical estimates. Everything 
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from futility.assessment import Assessment, Staging
 from futility.case import Case, Values
+from futility.clinical.adequacy import assess_trials
+from futility.clinical.mbc import score_trajectory
+from futility.clinical.screening import contraindications, inflammation_note, screen
+from futility.clinical.staging import maudsley, thase_rush
+from futility.clinical.trd import assess_trd
 from futility.decision import GateContext, Policy, decide
 from futility.draws import OptionDraws
+from futility.prognosis import Prognosis
 
 #: Synthetic (remission, response-or-better, burden) Beta parameters per option kind: test data only.
 SYNTHETIC = {"ect": (8, 12, 10, 10, 6, 14), "esketamine": (5, 15, 8, 12, 4, 16), "maoi": (2, 30, 4, 28, 9, 11)}
@@ -30,9 +38,11 @@ def synthetic_draws(seed: int = 7, n: int = 400) -> dict[str, OptionDraws]:
     return out
 
 
-def _interval(x: np.ndarray) -> dict[str, float]:
-    lo, hi = np.quantile(x, [0.03, 0.97])
-    return {"mean": float(x.mean()), "hdi_low": float(lo), "hdi_high": float(hi)}
+#: Stands in for the posterior's provenance in the stand-in's output (synthetic draws, no file).
+_SYNTHETIC_POSTERIOR = SimpleNamespace(
+    version="synthetic", file_hash="0" * 64, data_hash="", n_draws=400,
+    diagnostics={"max_rhat": 1.0, "min_ess_bulk": 400.0, "divergences": 0},
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,25 +59,17 @@ class StandInAssessment:
         return dataclasses.replace(self, decision=decide(self.options, values, self.context, self.policy))
 
     def to_dict(self) -> dict[str, Any]:
-        trials = [
-            {"index": i, "agent": t.agent, "drug_class": t.agent, "adequate": True, "reasons": [], "percent_reduction": None,
-             "outcome": "non_response", "significant_burden": False}
-            for i, t in enumerate(self.case.trials)
-        ]
-        return {
-            "case_id": self.case.id,
-            "trials": trials,
-            "trd": {"meets_criteria": True, "adequate_failed_trials": len(trials), "distinct_classes_failed": len(trials)},
-            "staging": {"thase_rush": 2, "maudsley": {"score": 8, "category": "moderate", "components": {}}},
-            "screening": {"complete": True, "flags": [], "not_done": []},
-            "contraindications": [],
-            "prognosis": [
-                {"option": k, "p_remission": _interval(d.p_remission), "p_response": _interval(d.p_response), "p_burden": _interval(d.p_burden)}
-                for k, d in self.options.items()
-            ],
-            "decision": self.decision.to_dict(),
-            "model": {"version": "synthetic", "posterior_file_hash": "none", "n_draws": 400, "diagnostics": {}},
-        }
+        """The real JSON contract: the package's own rules on the case, the synthetic draws as the prognosis."""
+        trials = assess_trials(self.case)
+        return Assessment(
+            case=self.case, trials=trials, trd=assess_trd(trials),
+            staging=Staging(thase_rush=thase_rush(trials), maudsley=maudsley(self.case, trials)),
+            screening=screen(self.case), contraindications=contraindications(self.case),
+            inflammation=inflammation_note(self.case), measurement=score_trajectory(self.case),
+            posterior=_SYNTHETIC_POSTERIOR,  # type: ignore[arg-type]
+            prognosis=Prognosis(self.options, {}, {name: True for name in self.options}),
+            gate_context=self.context, policy=self.policy, decision=self.decision,
+        ).to_dict()
 
 
 def stand_in_assess(case: Case) -> StandInAssessment:

@@ -7,7 +7,8 @@ Public API (imported lazily so that ``import futility`` stays cheap)::
 
     from futility import load_case, assess
     assessment = assess(load_case("case.yaml"))
-    assessment.to_dict()   # the JSON contract
+    assessment.to_dict()        # the JSON contract
+    assessment.to_json_model()  # the same, as the validated futility.contract.AssessmentOutput
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ _EXPORTS = {
     "demo_case_path": "futility.case",
     "Assessment": "futility.assessment",
     "assess": "futility.assessment",
+    "AssessmentOutput": "futility.contract",
     "UserError": "futility.errors",
 }
 

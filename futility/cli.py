@@ -12,12 +12,8 @@ import sys
 from typing import Any
 
 import typer
+from typer._click import exceptions as _click_errors  # Typer >= 0.29 vendors Click (pyproject.toml)
 from typer.core import TyperGroup
-
-try:  # Typer >= 0.2x vendors Click
-    from typer._click import exceptions as _click_errors
-except ImportError:  # pragma: no cover - older Typer on top of Click
-    from click import exceptions as _click_errors
 
 
 def _param_name(param: Any) -> str:

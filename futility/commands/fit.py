@@ -15,6 +15,7 @@ import typer
 
 from futility.commands._common import user_errors
 from futility.errors import UserError
+from futility.extras import require_extra
 
 __all__ = ["register", "registry_bytes"]
 
@@ -46,6 +47,7 @@ def registry_bytes(path: Path) -> bytes:
 
 def run_fit(registry: Optional[Path], out: Path, draws: int, tune: Optional[int], chains: int, seed: int, sampler: str) -> dict:
     """Fit, gate and save; returns a summary dict (path, diagnostics, seconds, hashes)."""
+    require_extra("model", "futility fit")
     raw = registry_bytes(registry) if registry is not None else None  # before the seconds-long PyMC import
     from futility import model
     from futility.evidence import evidence_hash

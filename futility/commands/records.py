@@ -15,6 +15,7 @@ import typer
 from futility.atomic_write import write_atomic
 from futility.commands._common import nonblank, persistent_db, user_errors
 from futility.errors import StoreError
+from futility.extras import require_extra
 
 __all__ = ["register"]
 
@@ -96,7 +97,8 @@ def _report(target: str, out: Path, db: Optional[str], save: bool, author: Optio
     from futility.report import check_out_path, write_report
     from futility.store import resolve_author
 
-    check_out_path(out)
+    if check_out_path(out).suffix.lower() == ".pdf":
+        require_extra("pdf", "a PDF report")  # before assessing or saving anything
     if _is_case_file(target):
         from futility.assessment import assess
         from futility.case import load_case

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from futility.commands._common import basic_auth_value, fail, persistent_db, user_errors
+from futility.extras import require_extra
 
 __all__ = ["register"]
 
@@ -35,6 +36,8 @@ def register(app: typer.Typer) -> None:
         allow_websocket_origin: Annotated[Optional[list[str]], typer.Option(help="Host[:port] allowed to open the websocket (repeatable).")] = None,
     ) -> None:
         """Serve the dashboard for a consultation or a committee review (127.0.0.1 only by default)."""
+        with user_errors():
+            require_extra("dashboard", "the dashboard")
         from dashboards.serving import ServeConfig, ServeRefused, cookie_secret_from, quiet_logs
 
         config = ServeConfig(

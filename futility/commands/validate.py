@@ -15,6 +15,7 @@ import typer
 
 from futility.commands._common import user_errors
 from futility.errors import UserError
+from futility.extras import require_extra
 
 __all__ = ["register", "render_markdown"]
 
@@ -126,6 +127,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Leave-one-trial-out cross-validation of the prognosis, and the calibration report."""
         with user_errors():
+            require_extra("model", "futility validate")
             from futility import validation
 
             folds = [t.strip() for t in trials.split(",") if t.strip()] if trials else None

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from futility.atomic_write import write_atomic
 from futility.errors import UserError
+from futility.extras import require_extra
 from futility.report._context import _short as short_label
 from futility.report._context import build_context
 
@@ -79,7 +80,8 @@ def render_html(assessment: dict[str, Any], case: dict[str, Any] | None = None, 
 
 
 def html_to_pdf(html: str) -> bytes:
-    """A PDF of report HTML made with ``for_pdf=True``."""
+    """A PDF of report HTML made with ``for_pdf=True`` (needs the ``pdf`` extra)."""
+    require_extra("pdf", "a PDF report")
     from xhtml2pdf import pisa
 
     out = io.BytesIO()

@@ -93,12 +93,10 @@ def _now() -> str:
 
 
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    """``futility.__version__``, the one version source (pyproject.toml reads it too)."""
+    from futility import __version__
 
-    try:
-        return version("futility")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-        return "unknown"
+    return __version__
 
 
 def _check_name(value: Any, what: str) -> str:

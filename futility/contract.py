@@ -205,10 +205,6 @@ class PrognosisRow(ContractModel):
             raise ValueError("an option that is not contraindicated needs all three probabilities")
         if self.contraindicated is not False and any(p is not None for p in probabilities):
             raise ValueError("a contraindicated option carries no probabilities")
-        for name in ("p_remission", "p_burden"):
-            summary = getattr(self, name)
-            if summary is not None and not summary.contains_mean():
-                raise ValueError(f"{name}: mean lies outside its interval")
         return self
 
 
@@ -454,3 +450,16 @@ class AssessmentOutput(ContractModel):
     assumptions: Assumptions
     package_version: str
     assessment_id: Annotated[int, Field(ge=1)] | None = Field(None, description="only with --save: the id in the case store")
+
+    @model_validator(mode="after")
+    def _means_inside_intervals(self) -> "AssessmentOutput":
+        # A sanity check against swapped or corrupted numbers. Only for a wide interval: the mean of a
+        # skewed posterior (a small remission chance) can lie outside a narrow one, e.g. a 50% HDI.
+        if self.decision.policy.hdi_prob < 0.9:
+            return self
+        for i, row in enumerate(self.prognosis):
+            for name in ("p_remission", "p_burden"):
+                summary = getattr(row, name)
+                if summary is not None and not summary.contains_mean():
+                    raise ValueError(f"prognosis[{i}].{name}: mean lies outside its interval")
+        return self

@@ -138,6 +138,16 @@ def test_values_that_break_the_contract_are_refused(path, value):
         AssessmentOutput.model_validate(bad)
 
 
+def test_a_prognosis_mean_outside_a_wide_interval_is_refused():
+    """A mean outside its 94% interval means swapped or corrupted numbers; a 50% interval may miss the mean."""
+    bad = sample_assessment()
+    bad["prognosis"][0]["p_remission"].update(mean=0.5, hdi_low=0.1, hdi_high=0.2)
+    with pytest.raises(ValidationError, match=r"prognosis\[0\]\.p_remission: mean lies outside its interval"):
+        AssessmentOutput.model_validate(bad)
+    bad["decision"]["policy"]["hdi_prob"] = 0.5  # a skewed posterior's mean can lie outside its 50% HDI
+    AssessmentOutput.model_validate(bad)
+
+
 # ---------------------------------------------------------------------------------------------------- vocabularies
 
 

@@ -30,3 +30,14 @@ def _audit_key_outside_home(tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+@pytest.fixture()
+def fake_sampler(monkeypatch: pytest.MonkeyPatch):
+    """``futility.model.fit`` with prior draws in place of MCMC (tests/fakes.py); yields the model module."""
+    from fakes import prior_sample
+
+    from futility import model
+
+    monkeypatch.setattr(model, "_sample", prior_sample)
+    return model

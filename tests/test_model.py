@@ -1,4 +1,9 @@
-"""The population model: evidence arrays, the registry reader, and (slow) small fits through the gate."""
+"""The population model: evidence arrays, the registry reader, fits through the gate and the save path.
+
+Real MCMC fits are marked ``slow`` (``--run-slow``); the default run drives the same ``fit``, save,
+load and CLI path with the fake sampler of tests/fakes.py (prior draws, honest diagnostics). The one
+real fit in the default run is the leave-one-trial-out fold in tests/test_validation.py.
+"""
 from __future__ import annotations
 
 import json
@@ -100,6 +105,7 @@ def test_gate_refuses_each_failure():
             model.require_gate(diagnostics)
 
 
+@pytest.mark.slow
 def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
     """A tiny PyMC fit is saved, refused by the loader for failing the gate, and usable once it passes."""
     import h5py
@@ -145,6 +151,7 @@ def test_registry_moves_the_posterior(tmp_path):
     assert updated.posterior["alpha"].values[..., ect].mean() > base.posterior["alpha"].values[..., ect].mean() + 0.3
 
 
+@pytest.mark.slow
 def test_nutpie_registry_fit_moves_ect_above_the_shipped_posterior(tmp_path):
     """The default registry path (nutpie, centred effects, low-rank mass matrix, fused likelihood) learns from the data.
 
@@ -178,3 +185,113 @@ def test_fit_command_reports_a_bad_registry_in_one_line(tmp_path):
     lines = [line for line in result.output.strip().splitlines() if line]
     assert len(lines) == 1 and "line 2: outcome" in lines[0]
     assert not (tmp_path / "p.nc").exists()
+
+
+# ---------------------------------------------------------------- the fake sampler (tests/fakes.py)
+
+
+def _write_passing_diagnostics(path: Path) -> None:
+    """Overwrite a saved file's diagnostics with passing ones: stated by the test, never by the fake."""
+    import h5py
+
+    with h5py.File(path, "r+") as fh:
+        fh["posterior"].attrs["diagnostics"] = json.dumps({"max_rhat": 1.0, "min_ess_bulk": 1000, "divergences": 0})
+        fh["sample_stats"]["diverging"][...] = 0
+
+
+def test_fake_fit_is_saved_refused_by_the_gate_then_loadable(tmp_path, fake_sampler):
+    """A small fit (fake draws) is saved, refused by the loader on its own diagnostics, and loads once they pass.
+
+    The fast stand-in for test_small_fit_is_refused_then_usable_when_converged: the same fit, save and
+    load calls, with 120 prior draws whose honest bulk ESS is far below the gate's 400.
+    """
+    from fakes import SAMPLER_NAME
+
+    from futility.posterior import load_posterior
+    from futility.validation import draws_from_posterior, predict_arms
+
+    idata = model.fit(draws=60, tune=60, chains=2, sampler="pymc", random_seed=7)
+    assert idata.attrs_futility["sampler"] == SAMPLER_NAME
+    diagnostics = model.fit_diagnostics(idata)
+    assert diagnostics == model.convergence_diagnostics(idata)  # computed on the draws, not asserted by the fake
+    assert diagnostics["min_ess_bulk"] < model.GATE["min_ess_bulk"] and not model.passes_gate(diagnostics)
+    path = model.save_posterior(idata, tmp_path / "small.nc")
+    with pytest.raises(PosteriorError, match="convergence gate"):
+        load_posterior(path)
+    _write_passing_diagnostics(path)
+    post = load_posterior(path)
+    assert post.n_draws == 120 and post.version == model.MODEL_VERSION
+    np.testing.assert_allclose(post.alpha, idata.posterior["alpha"].values.reshape(120, -1))  # the draws survive the file
+    assert post.option_kinds == tuple(model.OPTION_KINDS)
+    level1 = [r for r in load_outcomes() if r.id == "stard_level1_total"]
+    from futility.cohorts import reference_mix
+
+    rate = predict_arms(draws_from_posterior(post), level1, reference_mix(load_outcomes()))
+    assert rate.shape == (120, 1) and np.all((rate > 0) & (rate < 1))  # the draws feed the arm predictions
+
+
+def test_fake_registry_fit_is_centred_and_records_the_registry(tmp_path, fake_sampler):
+    """With a registry, fit builds the centred model, records the registry and |s| as the spread.
+
+    The fast stand-in for the structural checks of test_nutpie_registry_fit_moves_ect_above_the_shipped_posterior
+    (whose sampler and learning checks need real MCMC and stay there).
+    """
+    reg = model.read_registry(ect_after_ssri_registry(tmp_path))
+    updated = model.fit(reg, draws=50, chains=2, random_seed=5)
+    assert updated.attrs_futility["registry_patients"] == 400 and updated.attrs_futility["registry_trials"] == 800
+    assert "alpha_raw" not in updated.posterior  # centred with a registry
+    signed = updated.posterior["sigma_u_signed"].values
+    np.testing.assert_allclose(updated.posterior["sigma_u"].values, np.abs(signed))
+    base = model.fit(draws=50, chains=2, random_seed=5)
+    assert "alpha_raw" in base.posterior and base.attrs_futility["registry_patients"] == 0  # non-centred without
+
+
+def test_fake_fit_thins_after_the_diagnostics(fake_sampler):
+    """``thin`` keeps every k-th draw; the diagnostics stay those of every draw."""
+    full = model.fit(draws=40, chains=2, random_seed=3)
+    thinned = model.fit(draws=40, chains=2, random_seed=3, thin=4)
+    assert thinned.posterior.sizes["draw"] == 10 and thinned.attrs_futility["thin"] == 4
+    assert model.fit_diagnostics(thinned) == model.fit_diagnostics(full)
+    np.testing.assert_array_equal(thinned.posterior["alpha"].values, full.posterior["alpha"].values[:, ::4])
+
+
+def test_fit_command_refuses_a_posterior_failing_the_gate(tmp_path, fake_sampler):
+    """`futility fit` whose draws fail the gate exits with status 2, one line, and writes no file."""
+    from typer.testing import CliRunner
+
+    from futility.cli import app
+
+    out = tmp_path / "p.nc"
+    result = CliRunner().invoke(app, ["fit", "--out", str(out), "--draws", "100", "--chains", "2"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.strip().splitlines() if line]
+    assert len(lines) == 1 and "convergence gate" in lines[0] and "refit with more draws" in lines[0]
+    assert not out.exists()
+
+
+def test_fit_command_writes_a_loadable_posterior(tmp_path, fake_sampler):
+    """`futility fit --registry` end to end with fake draws: summary JSON, the file, and the loader accepts it.
+
+    4,000 independent prior draws pass the gate honestly (R-hat near 1, ESS near 4,000, no sampler
+    transitions); the file's sampler attribute says they are the test fake.
+    """
+    from fakes import SAMPLER_NAME
+    from typer.testing import CliRunner
+
+    from futility.cli import app
+    from futility.evidence import evidence_hash
+    from futility.posterior import load_posterior
+
+    registry = write_registry(tmp_path, ["a,1,ssri,1,non_response,0,1,0,0,30", "a,2,ect,1,remission,1,1,0,0,30"])
+    out = tmp_path / "site.nc"
+    result = CliRunner().invoke(app, ["fit", "--registry", str(registry), "--out", str(out), "--draws", "1000",
+                                      "--chains", "4", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["out"] == str(out) and out.is_file()
+    assert summary["sampler"] == SAMPLER_NAME and summary["model_version"] == model.MODEL_VERSION
+    assert summary["registry_patients"] == 1 and summary["registry_trials"] == 2
+    assert summary["data_hash"] == evidence_hash(registry.read_bytes())
+    assert model.passes_gate(summary["diagnostics"])
+    post = load_posterior(out)
+    assert post.n_draws == 4000 and post.diagnostics["divergences"] == 0

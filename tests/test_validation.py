@@ -1,4 +1,8 @@
-"""A small leave-one-trial-out run (the full one generates docs/calibration.md: ``futility validate``)."""
+"""A small leave-one-trial-out run (the full one generates docs/calibration.md: ``futility validate``).
+
+The CN138-163 fold is the one real MCMC fit in the default test run (about 100 s on two shared
+cores), kept so CI exercises PyMC and nutpie end to end; the other real fits are marked ``slow``.
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -24,15 +24,6 @@ OUTCOME_COLOURS = {
     "unknown": "#FFFFFF",
 }
 
-#: Outcome names in the patient's words.
-OUTCOME_WORDS = {
-    "remission": "feel well again (remission)",
-    "response": "feel clearly better, not fully well (response)",
-    "partial_response": "feel a little better (partial response)",
-    "no_response": "no real change (no response)",
-    "non_response": "no real change (no response)",
-    "unknown": "outcome not recorded",
-}
 
 def option_words(option: str, *, capital: bool = True) -> str:
     """The plain-language name of an option kind, from the package's guideline table."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,11 +102,6 @@ class ServeConfig:
 def cookie_secret_from(option: str | None) -> str | None:
     """The cookie secret from the option, else from the environment."""
     return option or os.environ.get(COOKIE_SECRET_ENV) or None
-
-
-def new_cookie_secret() -> str:
-    """A fresh random secret (for documentation and tests)."""
-    return secrets.token_hex(32)
 
 
 def quiet_logs() -> None:

@@ -20,9 +20,13 @@ import param
 import yaml
 
 from futility.case import Case, CaseError, Values, case_from_dict, case_from_text, demo_case_path, load_case
+from futility.decision._utilities import BOUNDS, NAMES, resolve_utilities
 
 #: The five values, in the order the sliders show them.
-VALUE_NAMES = ("remission", "response", "no_response", "significant_burden", "palliative_focus")
+VALUE_NAMES = NAMES
+#: The sliders start at the defaults the decision analysis uses (futility/data/utilities.csv; palliative-focused
+#: care: equal to no response, as no published value exists), within the same bounds: one source for both.
+_DEFAULTS = {n: resolve_utilities(None).value(n) for n in NAMES}
 
 log = logging.getLogger("futility.dashboard")
 
@@ -122,11 +126,15 @@ class CaseSession(param.Parameterized):
     draft_id = param.String(default="", doc="the case id the failed input names ('' when none can be read)")
     revision = param.Integer(default=0, doc="bumped on every load and every failed input (views redraw on it)")
 
-    remission = param.Number(default=1.0, bounds=(0.0, 1.0), doc="utility of remission (0 worst, 1 best)")
-    response = param.Number(default=0.7, bounds=(0.0, 1.0), doc="utility of response without remission")
-    no_response = param.Number(default=0.3, bounds=(0.0, 1.0), doc="utility of no response")
-    significant_burden = param.Number(default=-0.15, bounds=(-1.0, 0.0), doc="added when side effects are significant")
-    palliative_focus = param.Number(default=0.45, bounds=(0.0, 1.0), doc="utility of palliative-focused care")
+    remission = param.Number(default=_DEFAULTS["remission"], bounds=BOUNDS["remission"], doc="utility of remission (0 worst, 1 best)")
+    response = param.Number(default=_DEFAULTS["response"], bounds=BOUNDS["response"], doc="utility of response without remission")
+    no_response = param.Number(default=_DEFAULTS["no_response"], bounds=BOUNDS["no_response"], doc="utility of no response")
+    significant_burden = param.Number(
+        default=_DEFAULTS["significant_burden"], bounds=BOUNDS["significant_burden"], doc="added when side effects are significant"
+    )
+    palliative_focus = param.Number(
+        default=_DEFAULTS["palliative_focus"], bounds=BOUNDS["palliative_focus"], doc="utility of palliative-focused care"
+    )
 
     stated = param.List(default=[], doc="values the patient has given (case file or moved here); others are defaults")
     update_ms = param.Number(default=0.0, doc="server-side time of the last re-decision, in milliseconds")

@@ -80,7 +80,6 @@ class StorePanel(Viewer):
         except Exception as exc:  # noqa: BLE001
             self.status.object = html.escape(f"Not saved: {_one_line(exc)}")
             return
-        self._last_id = record.id
         self.status.object = f"Saved as assessment {record.id} (content hash {record.content_hash[:12]}...)."
         self._refresh()
 

@@ -121,7 +121,8 @@ def assess(
     staging = Staging(thase_rush=thase_rush(trials), maudsley=maudsley(case, trials))
     screening = screen(case)
     contra = contraindications(case)
-    prognosis = prognose(case, trials, contra, posterior)
+    # One interval mass everywhere: the prognosis summaries use the policy's, as the decision does.
+    prognosis = dataclasses.replace(prognose(case, trials, contra, posterior), hdi_prob=policy.hdi_prob)
     context = GateContext.from_rules(screening, trd, trials, contra)
     decision = decide(prognosis.options, values if values is not None else case.values, context, policy)
     return Assessment(

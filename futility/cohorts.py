@@ -5,14 +5,17 @@ the arm's own mix of patient factors, in a trial with its own effect ``b_t``, wi
 definition and a design. Its rate is conditional on the entrants having failed every earlier step
 (they are a selected group), integrated over the latent responsiveness ``u ~ Normal(0, sigma_u)``::
 
-    eta_k(f)  = alpha_k + (x_c - x_ref) . beta_k - lam_g(k) min(f, cap) - rho same_k + u
+    eta_k(f)  = alpha_k + (x_c - x_ref) . beta_k - lam_g(k) min(f, cap_k) - rho same_k + w_k u
     P_row     = sum_f share_f  E_u[ p_k(u, f) prod_{j<f} (1 - p_j(u, j)) ] / E_u[ prod_{j<f} (1 - p_j(u, j)) ]
     p_k(u, f) = logistic(eta_k(f) + kappa [response row] + d_definition + d_design + b_t)
 
 ``x_ref`` is the covariate mix of the reference cohort (STAR*D level 1), so a cohort (or a patient) at
 that mix has no covariate offset; ``beta_k`` is ``beta`` with ECT's own effects of psychotic features
 and age; ``same_k`` is the chance that kind ``k`` was among the failed steps (same-class resistance);
-``share_f`` the published distribution of failures at entry. Earlier steps of the same trial (STAR*D
+``share_f`` the published distribution of failures at entry. ``w_k`` is 1 for every kind but ECT, whose
+chance tracks the responsiveness shown on drug trials only in part (``ect_loading``, between 0 and 1), and
+``cap_k`` is :data:`MAX_FAILURES_EFFECT` for every kind but ECT, whose own decline is one step
+(medication resistance or not, :data:`ECT_FAILURES_EFFECT`). Earlier steps of the same trial (STAR*D
 levels) carry the trial effect; failures before entry to another trial (routine care) do not.
 
 The arithmetic is written once, over an array namespace (numpy, or pytensor.tensor for the fit), with
@@ -39,6 +42,7 @@ __all__ = [
     "ARM_NODES",
     "ECT_FACTORS",
     "FACTORS",
+    "ECT_FAILURES_EFFECT",
     "MAX_FAILURES_EFFECT",
     "MAX_HISTORY",
     "REFERENCE_ROW",
@@ -85,6 +89,11 @@ EPISODE_MONTHS_CAP = 60.0
 #: (ESCAPE-TRD), but few entrants had more than four. Further failures still lower a prediction
 #: through the posterior of the patient's own responsiveness.
 MAX_FAILURES_EFFECT = 4
+#: ECT's own decline is one step: every ECT source measures medication resistance as resistant or not
+#: (Heijnen 2010: at least one failure, OR 0.52; Nygren 2023: at least two, adjusted OR 0.64; Haq 2015:
+#: OR 0.56 for response), and the contrast after two or more failures is no larger than after one, so
+#: a count beyond one is not evidence of a further decline (docs/model.md).
+ECT_FAILURES_EFFECT = 1
 #: Longest history of failed steps a cohort row may have.
 MAX_HISTORY = 8
 #: Gauss-Hermite nodes over u for cohort rates.
@@ -299,6 +308,13 @@ KIND_GROUP_INDEX = np.array([DECLINE_GROUPS.index(KIND_GROUP[k]) for k in OPTION
 #: Columns of the general factors that ECT's own factors replace.
 ECT_COLUMNS = np.array([FACTORS.index(f) for f in ECT_REPLACES], dtype=int)
 ECT_MASK = np.array([k == "ect" for k in OPTION_KINDS], dtype=float)
+#: Cap of the explicit decline per kind (ECT's own decline is one step).
+FAILURES_CAP = np.where(ECT_MASK > 0, ECT_FAILURES_EFFECT, MAX_FAILURES_EFFECT).astype(float)
+
+
+def loading_by_kind(ect_loading):
+    """w_k per draw and kind, (S, K): 1 for every kind, ``ect_loading`` (S,) for ECT."""
+    return 1.0 + (ect_loading[:, None] - 1.0) * ECT_MASK[None, :]
 
 
 def numpy_namespace() -> SimpleNamespace:
@@ -333,13 +349,13 @@ def _linear(p: dict, design: ArmDesign, sub: np.ndarray, kind: np.ndarray, xb, e
 def arm_rates(xp, design: ArmDesign, p: dict, trial_effect, nodes: int = ARM_NODES):
     """Predicted rate of every row, (S, R), for parameters ``p`` with a leading draw axis S.
 
-    ``p`` holds ``alpha`` (S, K), ``lam`` (S, G), ``rho``, ``sigma_u``, ``kappa``, ``d_madrs12``,
-    ``d_other``, ``d_single_blind``, ``d_double_blind`` (S,), ``beta`` (S, F), ``beta_ect`` (S, E);
+    ``p`` holds ``alpha`` (S, K), ``lam`` (S, G), ``rho``, ``sigma_u``, ``kappa``, ``ect_loading``,
+    ``d_madrs12``, ``d_other``, ``d_single_blind``, ``d_double_blind`` (S,), ``beta`` (S, F), ``beta_ect`` (S, E);
     ``trial_effect`` is (S, R), the effect of each row's trial.
     """
     z, w = _gauss_hermite(nodes)
-    cap = MAX_FAILURES_EFFECT
     lam_k = p["lam"][:, KIND_GROUP_INDEX]  # (S, K)
+    load_k = loading_by_kind(p["ect_loading"])  # (S, K)
     xb = xp.matmul(p["beta"], design.dx.T)  # (S, Q)
     # ECT: its own factors replace the general ones. No ECT cohort reports its mix, so every ECT row
     # sits at the ECT population's mix (offset 0 on ECT's factors); only the general part is removed.
@@ -351,11 +367,11 @@ def arm_rates(xp, design: ArmDesign, p: dict, trial_effect, nodes: int = ARM_NOD
     # Earlier failed steps, one entry per (sub-row, step, kind): P(success) summed into its slot.
     eta_step = (
         _linear(p, design, q_of_step, design.step_kind, xb, ect_extra)
-        - lam_k[:, design.step_kind] * np.minimum(design.step_index, cap)[None, :]
+        - lam_k[:, design.step_kind] * np.minimum(design.step_index, FAILURES_CAP[design.step_kind])[None, :]
         - p["rho"][:, None] * design.step_same[None, :]
         + b_sub[:, q_of_step] * design.history_in_trial[q_of_step][None, :]
     )  # (S, E)
-    p_step = xp.sigmoid(eta_step[:, :, None] + u[:, None, :])  # (S, E, G)
+    p_step = xp.sigmoid(eta_step[:, :, None] + load_k[:, design.step_kind][:, :, None] * u[:, None, :])  # (S, E, G)
     slots = design.slot_sub.size
     success = xp.left(_scatter(design.step_slot, slots, design.step_weight), p_step)  # (S, L, G)
     log_fail = xp.log(1.0 - success)
@@ -374,11 +390,11 @@ def arm_rates(xp, design: ArmDesign, p: dict, trial_effect, nodes: int = ARM_NOD
     sub = design.option_sub
     eta = (
         _linear(p, design, sub, design.option_kind, xb, ect_extra)
-        - lam_k[:, design.option_kind] * np.minimum(design.failures[sub], cap)[None, :]
+        - lam_k[:, design.option_kind] * np.minimum(design.failures[sub], FAILURES_CAP[design.option_kind])[None, :]
         - p["rho"][:, None] * design.option_same[None, :]
         + offset[:, sub]
     )  # (S, O)
-    p_entry = xp.sigmoid(eta[:, :, None] + u[:, None, :])  # (S, O, G)
+    p_entry = xp.sigmoid(eta[:, :, None] + load_k[:, design.option_kind][:, :, None] * u[:, None, :])  # (S, O, G)
     p_opt = xp.left(_scatter(sub, design.n_sub, design.option_weight), p_entry)  # (S, Q, G)
     cond = xp.matmul(surv * p_opt, w) / xp.matmul(surv, w)  # (S, Q)
     # Rows mix their sub-rows by the share of entrants with each history: (S, Q) @ (Q, R)

@@ -5,7 +5,8 @@ This is the only module that imports PyMC. It is used offline, by ``futility fit
 :mod:`futility.posterior` and never imports this module. The mathematics is written out in
 ``docs/model.md``; in short, for patient *i* and a trial of option kind *k* after *f* adequate failures::
 
-    eta        = alpha_k + x_i . beta - lam * min(f, 3) + u_i  u_i ~ Normal(0, sigma_u)
+    eta        = alpha_k + x_i . beta - lam_g(k) * min(f, cap_k) + w_k u_i   u_i ~ Normal(0, sigma_u)
+                 (w_k = 1, cap_k = 4; ECT: w = ect_loading in (0, 1), cap 1)
     P(remission)          = logistic(eta)
     P(response or better) = logistic(eta + kappa)              kappa > 0 (ordinal cutpoint gap)
     P(significant burden) = logistic(delta_k + v_i)            v_i ~ Normal(0, sigma_v)   (FIBSER burden >= 3)
@@ -32,9 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+# The model version and the convergence gate are defined once, PyMC-free, where posteriors are read.
+from futility.posterior import GATE, MODEL_VERSION
 from futility.cohorts import (
     ARM_NODES,
     ECT_FACTORS,
+    ECT_FAILURES_EFFECT,
     EPISODE_MONTHS_CAP,
     FACTORS,
     KIND_GROUP_INDEX,
@@ -76,17 +80,14 @@ __all__ = [
     "save_posterior",
 ]
 
-#: Bump when the parameterisation changes; stored posteriors with another version are refused.
-MODEL_VERSION = "trd-latent-ordinal-5"
-
-#: Convergence gate: a posterior failing any of these is refused.
-GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 
 #: Gauss-Hermite nodes for integrating the latent variables in the fit (evidence rows; registry).
 QUADRATURE_NODES = ARM_NODES
 REGISTRY_NODES = 12
 #: Degrees of freedom of the between-trial effects (robust to outlying trials; docs/model.md).
 TRIAL_EFFECT_NU = 4.0
+#: Trials whose effect is sampled centred (their data pin it down; see :func:`_trial_effects`).
+CENTRED_TRIALS = ("nygren2023",)
 
 
 @dataclass(frozen=True)
@@ -355,6 +356,10 @@ def build_model(
             lam_raw = pm.Normal("lam_raw", 0.0, 1.0, dims="decline_group")
             lam = pm.Deterministic("lam", pt.exp(mu_log_lam + tau_lam * lam_raw), dims="decline_group")
             rho = pm.HalfNormal("rho", 0.5)  # same-class resistance
+            # How far ECT's chance tracks the responsiveness shown on drug trials (1 = as a drug's does).
+            # Beta(2, 2): weakly informative, away from the edges; the ECT contrasts by medication
+            # resistance (Heijnen 2010, Nygren 2023) inform it (docs/model.md).
+            ect_loading = pm.Beta("ect_loading", 2.0, 2.0)
             # Signed spread: the aggregates leave real mass near sigma_u = 0, where a log-scale spread
             # makes a funnel (divergences); |s| keeps the prior and the likelihood (see _spread).
             signed_u = _spread("sigma_u", 1.5, signed=True)
@@ -374,8 +379,7 @@ def build_model(
             # setting does; a pooled figure of k studies carries the mean of k effects (docs/model.md).
             tau_definition = pm.HalfNormal("tau_definition", 0.5)
             scale = trial_effect_scale(tau_trial, tau_definition, design.trial_studies, design.trial_per_study)
-            trial_raw = pm.StudentT("trial_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0, dims="trial")
-            trial_effect = pm.Deterministic("trial_effect", scale * trial_raw, dims="trial")
+            trial_effect = pm.Deterministic("trial_effect", _trial_effects(design, scale), dims="trial")
             # The effect of a new trial (or a new patient's setting): sampled from its prior given tau,
             # so predictions for a new patient integrate the between-trial spread.
             trial_new_raw = pm.StudentT("trial_new_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0)
@@ -387,6 +391,7 @@ def build_model(
                 "rho": rho[None],
                 "sigma_u": signed_u[None],
                 "kappa": kappa[None],
+                "ect_loading": ect_loading[None],
                 "beta": beta[None, :],
                 "beta_ect": beta_ect[None, :],
                 "d_madrs12": d_madrs12[None],
@@ -406,7 +411,8 @@ def build_model(
             if registry is not None:
                 zr, wr = _gauss_hermite(REGISTRY_NODES)
                 _registry_efficacy(
-                    registry, x_ref, ect_reference_mix(outcomes), alpha, mu_alpha, lam, kappa, beta, beta_ect, signed_u * zr, wr
+                    registry, x_ref, ect_reference_mix(outcomes), alpha, mu_alpha, lam, kappa, beta, beta_ect, signed_u * zr, wr,
+                    ect_loading,
                 )
 
         if "burden" in parts:
@@ -429,6 +435,31 @@ def build_model(
                 zr, wr = _gauss_hermite(REGISTRY_NODES)
                 _registry_burden(registry, delta, mu_delta, signed_v * zr, wr)
     return model
+
+
+def _trial_effects(design, scale):
+    """The trial effects ``b_t ~ StudentT(nu, 0, scale_t)``: non-centred (``scale_t * raw_t``) for most trials,
+    centred for :data:`CENTRED_TRIALS`.
+
+    Same model either way. A trial whose arms pin its effect down (the Swedish ECT register: 4,244
+    patients in two arms, against an ECT level that Heijnen 2010 fixes) makes the non-centred form a
+    funnel between ``tau_trial`` and its raw effect: version 6 left 1-4 divergences in 8,000-12,000 draws
+    at target acceptance 0.97-0.99 until that trial was centred.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    centred = np.array([t in CENTRED_TRIALS for t in design.trials])
+    out = pt.zeros(len(design.trials))
+    if (~centred).any():
+        idx = np.flatnonzero(~centred)
+        raw = pm.StudentT("trial_raw", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=1.0, shape=idx.size)
+        out = pt.set_subtensor(out[idx], scale[idx] * raw)
+    if centred.any():
+        idx = np.flatnonzero(centred)
+        direct = pm.StudentT("trial_centred", nu=TRIAL_EFFECT_NU, mu=0.0, sigma=scale[idx], shape=idx.size)
+        out = pt.set_subtensor(out[idx], direct)
+    return out
 
 
 def _effect_observations(effects: tuple[Effect, ...], parameter: str, effect) -> None:
@@ -489,7 +520,7 @@ def _softplus(x):
     return pt.log1p(pt.exp(-pt.abs(x))) + pt.maximum(x, 0.0)
 
 
-def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kappa, beta, beta_ect, u, w) -> None:
+def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kappa, beta, beta_ect, u, w, ect_loading) -> None:
     """Exact marginal likelihood of the registry's efficacy histories, weighted by the patients sharing them.
 
     The log-likelihood of every (cell, outcome) is tabulated once per quadrature node, (3C, G), with
@@ -518,8 +549,10 @@ def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kapp
     dx_ect = ect_factors(reg.cell_x) - ect_ref[None, :]
     dx_ect = np.where(np.isnan(dx_ect), 0.0, dx_ect)
     xb = pt.dot(dx, beta) + is_ect * (pt.dot(dx_ect, beta_ect) - pt.dot(dx[:, ECT_COLUMNS], beta[ECT_COLUMNS]))
-    a = alpha_ext[reg.cell_kind] + xb - lam_ext[reg.cell_kind] * reg.cell_failures  # (C,)
-    eta = a[:, None] + u[None, :]  # (C, G)
+    failures = np.minimum(reg.cell_failures, np.where(is_ect > 0, ECT_FAILURES_EFFECT, MAX_FAILURES_EFFECT))
+    a = alpha_ext[reg.cell_kind] + xb - lam_ext[reg.cell_kind] * failures  # (C,)
+    loading = 1.0 + (ect_loading - 1.0) * is_ect  # ECT tracks drug responsiveness in part
+    eta = a[:, None] + loading[:, None] * u[None, :]  # (C, G)
     sp0 = _softplus(eta)
     sp1 = _softplus(eta + kappa)
     table = pt.stack([-sp1, eta + pt.log(pt.expm1(kappa)) - sp0 - sp1, eta - sp0], axis=1)  # (C, 3, G)
@@ -545,7 +578,7 @@ def _registry_burden(reg: Registry, delta, mu_delta, v, w) -> None:
 # ------------------------------------------------------------------------------------------ fit & save
 #: Parameters stored in a posterior file (the per-patient path reads them).
 EFFICACY_VARS = (
-    "alpha", "mu_alpha", "tau_alpha", "lam", "mu_log_lam", "tau_lam", "rho", "sigma_u", "kappa", "beta", "beta_ect",
+    "alpha", "mu_alpha", "tau_alpha", "lam", "mu_log_lam", "tau_lam", "rho", "sigma_u", "kappa", "ect_loading", "beta", "beta_ect",
     "d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "tau_definition", "trial_effect",
     "trial_new",
 )
@@ -589,16 +622,18 @@ def sampler_defaults(with_registry: bool, part: str = "efficacy") -> dict:
     """Warm-up, target acceptance and mass matrix that pass :data:`GATE` for one part (measured; docs/model.md).
 
     Efficacy: the option effects and the trial effects share one level (a ridge the low-rank mass
-    matrix follows: 36 leapfrog steps per draw against 79 with a diagonal one), 1,000 tuning steps at
-    0.97 (at 0.95, 1 divergence in 16,000 draws in two builds of four). Burden: the aggregates leave a curved ridge between the burden cut ``gamma`` and
+    matrix follows), 1,000 tuning steps at 0.98. Version 5 sampled at 0.97 (61 leapfrog steps per draw);
+    version 6 (ECT's loading, the Swedish register's large arms) left 1-4 divergences in 8,000-12,000 draws
+    at 0.97-0.99 until the register's trial effect was sampled centred (:func:`_trial_effects`). Burden: the aggregates leave a curved ridge between the burden cut ``gamma`` and
     ``sigma_v``, which needs a long warm-up and small steps (1,500 tuning steps at 0.9 gave 4-10
-    divergences; 3,000 at 0.95 none). A registry pins the parameters down: 500 tuning steps at 0.9.
+    divergences; 3,000 at 0.95 none on the machine version 5 was built on, 1 in 12,000 on this one; 3,000 at
+    0.98 none). A registry pins the parameters down: 500 tuning steps at 0.9.
     """
     if with_registry:
         return {"tune": 500, "target_accept": 0.9, "low_rank": True}
     if part == "efficacy":
-        return {"tune": 1000, "target_accept": 0.97, "low_rank": True}
-    return {"tune": 3000, "target_accept": 0.95, "low_rank": False}
+        return {"tune": 1000, "target_accept": 0.98, "low_rank": True}
+    return {"tune": 3000, "target_accept": 0.98, "low_rank": False}
 
 
 def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_accept, low_rank):
@@ -719,6 +754,7 @@ def fit(
         "trials": json.dumps(list(arm_design(efficacy_rows(outcomes), reference_mix(outcomes)).trials)),
         "episode_months_cap": EPISODE_MONTHS_CAP,
         "max_failures_effect": MAX_FAILURES_EFFECT,
+        "ect_failures_effect": ECT_FAILURES_EFFECT,
         "sampler": used,
         "random_seed": random_seed,
         "registry_patients": registry.n_patients if registry else 0,

@@ -22,16 +22,17 @@ from futility.errors import PosteriorError
 
 __all__ = ["GATE", "MODEL_VERSION", "PosteriorDraws", "default_posterior_path", "load_posterior"]
 
-#: Must match ``futility.model.MODEL_VERSION`` (kept here so this module never imports the model).
-MODEL_VERSION = "trd-latent-ordinal-5"
-#: Must match ``futility.model.GATE``.
+#: The model version: bump when the parameterisation changes; a stored posterior of another version is
+#: refused. Defined here, PyMC-free, and imported by ``futility.model`` (one definition).
+MODEL_VERSION = "trd-latent-ordinal-6"
+#: The convergence gate: a posterior failing any of these is refused at fit time and at load time.
 GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 
 #: Arrays every posterior file must carry (docs/model.md): option effects and burden, patient factors,
 #: decline per failure by group, same-class resistance, the spreads, and a new trial's effect.
 _REQUIRED = (
     "alpha", "delta", "beta", "beta_ect", "mu_alpha", "mu_delta", "lam", "rho", "sigma_u", "kappa", "sigma_v",
-    "trial_new",
+    "trial_new", "ect_loading",
 )
 #: Arrays used to predict published arms (validation), not by the per-patient path.
 _OPTIONAL = ("d_madrs12", "d_other", "d_single_blind", "d_double_blind", "tau_trial", "tau_definition", "trial_effect", "gamma")
@@ -74,6 +75,10 @@ class PosteriorDraws:
     version: str
     file_hash: str
     data_hash: str
+    #: How far ECT's chance tracks the responsiveness shown on drug trials, (S,); None = fully (1.0).
+    ect_loading: np.ndarray | None = None
+    #: Cap of ECT's own decline (a step: medication resistance or not); None = max_failures_effect.
+    ect_failures_effect: int | None = None
     extras: dict = field(default_factory=dict)  # _OPTIONAL arrays present in the file
     diagnostics: dict = field(default_factory=dict)
     path: str = ""
@@ -88,23 +93,24 @@ class PosteriorDraws:
         group = self.kind_groups[idx] if idx is not None else "oral"
         return self.lam[:, self.decline_groups.index(group)]
 
+    def loading_of(self, kind: str | None) -> np.ndarray | float:
+        """How strongly ``kind``'s chance tracks the latent responsiveness u: 1 for every kind but ECT, (S,) or 1.0."""
+        if kind == "ect" and self.ect_loading is not None:
+            return self.ect_loading
+        return 1.0
+
+    def failures_cap_of(self, kind: str | None) -> int:
+        """How many earlier failures the explicit decline counts for ``kind`` (ECT: one step)."""
+        if kind == "ect" and self.ect_failures_effect is not None:
+            return self.ect_failures_effect
+        return self.max_failures_effect
+
     def option_index(self, kind: str) -> int | None:
         """Column of ``kind`` in alpha/delta, or None for a kind outside the model."""
         try:
             return self.option_kinds.index(kind)
         except ValueError:
             return None
-
-    def model_info(self) -> dict:
-        """The ``model`` part of the JSON contract."""
-        return {
-            "version": self.version,
-            "posterior_file_hash": self.file_hash,
-            "data_hash": self.data_hash,
-            "n_draws": self.n_draws,
-            "diagnostics": dict(self.diagnostics),
-        }
-
 
 def default_posterior_path() -> Path:
     """The posterior shipped in the package."""
@@ -188,6 +194,7 @@ def _read(path: Path) -> PosteriorDraws:
             mixes = {key: np.array(json.loads(_attr(attrs, key, "[]")), dtype=float) for key in ("reference_mix", "ect_reference_mix")}
             cap = float(_attr(attrs, "episode_months_cap", 60.0))
             max_failures = int(_attr(attrs, "max_failures_effect", 4))
+            ect_failures = int(_attr(attrs, "ect_failures_effect", max_failures))
             data_hash = str(_attr(attrs, "data_hash", ""))
     except PosteriorError:
         raise
@@ -216,6 +223,7 @@ def _read(path: Path) -> PosteriorDraws:
         extras=extras,
         episode_months_cap=cap,
         max_failures_effect=max_failures,
+        ect_failures_effect=ect_failures,
         version=version,
         file_hash=file_hash,
         data_hash=data_hash,

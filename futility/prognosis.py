@@ -5,7 +5,11 @@ prior Normal(0, sigma_u[s]). Each *adequate* trial is evidence about u through t
 (docs/model.md), with kind k, f adequate failures before it, and the patient's factors centred on the
 reference cohort (STAR*D level 1; ECT on the ECT population's mix)::
 
-    eta_t = alpha[k] + (x - x_ref) . beta_k - lam[group(k)] * min(f, cap) - rho * [k failed before] + b + u
+    eta_t = alpha[k] + (x - x_ref) . beta_k - lam[group(k)] * min(f, cap_k) - rho * [k failed before] + b + w_k u
+
+``w_k`` is 1 for every kind but ECT (``ect_loading``: ECT's chance tracks the responsiveness shown on
+drug trials only in part) and ``cap_k`` is 4 for every kind but ECT (one step: medication resistance
+or not).
     P(remission) = logistic(eta_t);  P(response, no remission) = logistic(eta_t + kappa) - logistic(eta_t)
     P(no response) = 1 - logistic(eta_t + kappa)          (partial and non-response alike)
 
@@ -36,14 +40,13 @@ from futility.clinical.screening import by_severity
 from futility.draws import OptionDraws
 from futility.cohorts import ECT_REPLACES, ect_factors
 from futility.evidence import OPTION_KINDS, offered_kinds
+from futility.intervals import HDI_PROB, hdi, summarise
 from futility.posterior import PosteriorDraws
 
 __all__ = [
     "CANDIDATE_OPTIONS", "HDI_PROB", "REMISSION_DEFINITION", "Prognosis", "hdi", "option_kind", "prognose", "summarise",
 ]
 
-#: Credible-interval mass used everywhere in the output (ArviZ's default).
-HDI_PROB = 0.94
 
 #: Option kinds offered as candidate next options: those with a fitted remission row of their own
 #: (comparator arms such as placebo augmentation and sham stimulation are never offered).
@@ -68,27 +71,6 @@ _OUTCOME_CODE = {"remission": 2, "response": 1, "partial_response": 0, "non_resp
 #: Code of an adequate trial with no final score that was followed by another trial: not a remission,
 #: degree unknown (the response cut is integrated out).
 _NOT_REMITTED = -1
-
-
-def hdi(draws: np.ndarray, prob: float = HDI_PROB) -> tuple[float, float]:
-    """Narrowest interval holding ``prob`` of the draws."""
-    x = np.sort(np.asarray(draws, dtype=float))
-    n = x.size
-    width = int(np.floor(prob * n))
-    if n == 0:
-        return (float("nan"), float("nan"))
-    if width < 1 or width >= n:
-        return (float(x[0]), float(x[-1]))
-    lows = x[: n - width]
-    highs = x[width:]
-    i = int(np.argmin(highs - lows))
-    return (float(lows[i]), float(highs[i]))
-
-
-def summarise(draws: np.ndarray, prob: float = HDI_PROB) -> dict[str, float]:
-    """``{mean, hdi_low, hdi_high}`` of a draw array."""
-    low, high = hdi(draws, prob)
-    return {"mean": float(np.mean(draws)), "hdi_low": low, "hdi_high": high}
 
 
 @dataclass(frozen=True)
@@ -127,7 +109,7 @@ class Prognosis:
         return rows
 
     def table(self):
-        """One row per option: mean and HDI of each probability, and the contraindication if any."""
+        """One row per option: mean and HDI of each probability, and the contraindication if any (tidy)."""
         import pandas as pd
 
         records = []
@@ -201,9 +183,10 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return out
 
 
-#: One piece of evidence about a latent variable L, per draw: ``(a, code, gap)`` with
-#: P(y = 2) = logistic(a + L), P(y >= 1) = logistic(a + gap + L); code 2, 1 or 0 as observed.
-Term = tuple[np.ndarray, int, np.ndarray | float]
+#: One piece of evidence about a latent variable L, per draw: ``(a, code, gap)`` or ``(a, code, gap, w)``
+#: with P(y = 2) = logistic(a + w L), P(y >= 1) = logistic(a + gap + w L); code 2, 1 or 0 as observed;
+#: the loading w is 1 unless given (ECT: ``ect_loading``, per draw).
+Term = tuple
 
 
 @dataclass(frozen=True)
@@ -221,30 +204,41 @@ class _Evidence:
 
     cuts: np.ndarray
     above: np.ndarray
+    #: (C, S) loading of L in each factor, or None when every loading is 1 (the fast path).
+    loading: np.ndarray | None = None
 
     @classmethod
     def from_terms(cls, terms: list[Term]) -> "_Evidence":
         """The rows of a non-empty list of ordinal terms, in order."""
-        cuts, above = [], []
-        for a, code, gap in terms:
+        cuts, above, loads = [], [], []
+        for term in terms:
+            a, code, gap = term[:3]
+            load = term[3] if len(term) > 3 else 1.0
             if code == _NOT_REMITTED:  # a failure of unknown degree: below the remission cut only
                 cuts.append(a)
                 above.append(False)
+                loads.append(load)
                 continue
             if code >= 1:  # remission or response: above the remission cut, or below it
                 cuts.append(a)
                 above.append(code == 2)
+                loads.append(load)
             if code <= 1:  # response or no response: above the response cut, or below it
                 cuts.append(a + gap)
                 above.append(code == 1)
-        return cls(np.array(cuts, dtype=float).reshape(len(cuts), -1), np.array(above, dtype=bool))
+                loads.append(load)
+        cut_arr = np.array(cuts, dtype=float).reshape(len(cuts), -1)
+        loading = None
+        if any(not (np.isscalar(w) and w == 1.0) for w in loads):
+            loading = np.stack([np.broadcast_to(np.asarray(w, dtype=float), cut_arr.shape[1:]) for w in loads])
+        return cls(cut_arr, np.array(above, dtype=bool), loading)
 
     def odds_against(self, latent: np.ndarray) -> np.ndarray:
-        """exp(-s_c (cuts_c + latent)) for a per-draw latent (S,), s_c = +1 above, -1 below: (C, S).
+        """exp(-s_c (cuts_c + w_c latent)) for a per-draw latent (S,), s_c = +1 above, -1 below: (C, S).
 
         Each factor's likelihood is 1 / (1 + this), so its log is -log1p(this).
         """
-        signed = self.cuts + latent
+        signed = self.cuts + (latent if self.loading is None else self.loading * latent)
         np.negative(signed, out=signed, where=self.above[:, None])
         with np.errstate(over="ignore"):
             return np.exp(signed, out=signed)
@@ -279,17 +273,22 @@ def _laplace(evidence: _Evidence, scale: np.ndarray) -> tuple[np.ndarray, np.nda
     """
     with np.errstate(over="ignore"):
         exp_neg_cuts = np.exp(-evidence.cuts)
-    n_above = float(evidence.above.sum())
+    load = evidence.loading
+    n_above = float(evidence.above.sum()) if load is None else (load * evidence.above[:, None]).sum(axis=0)
     prec0 = 1.0 / scale**2
     mode = np.zeros_like(scale)
     p = np.empty_like(exp_neg_cuts)
     for _ in range(_NEWTON_STEPS):
         with np.errstate(over="ignore"):
-            np.multiply(exp_neg_cuts, np.exp(-mode), out=p)
+            np.multiply(exp_neg_cuts, np.exp(-mode if load is None else -load * mode), out=p)
         p += 1.0
         np.reciprocal(p, out=p)
-        sum_p = p.sum(axis=0)
-        curvature = prec0 + sum_p - np.einsum("cs,cs->s", p, p)
+        if load is None:
+            sum_p = p.sum(axis=0)
+            curvature = prec0 + sum_p - np.einsum("cs,cs->s", p, p)
+        else:  # factor c contributes w_c (above_c - p_c) to the gradient and w_c^2 p_c (1 - p_c) to the curvature
+            sum_p = np.einsum("cs,cs->s", load, p)
+            curvature = prec0 + np.einsum("cs,cs,cs->s", load * load, p, 1.0 - p)
         step = np.clip((n_above - sum_p - mode * prec0) / curvature, -2.0 * scale, 2.0 * scale)
         mode += step
         if np.max(np.abs(step) / scale) < 1e-9:
@@ -308,13 +307,18 @@ def _log_lik(evidence: _Evidence, centre: np.ndarray, spread: np.ndarray, node_o
     inverse_odds = 1.0 / node_odds  # for factors below a cut, whose odds move the other way
     product = np.ones_like(node_odds)
     with np.errstate(over="ignore"):
-        for odds, above in zip(at_centre, evidence.above):
-            product *= 1.0 + odds * (node_odds if above else inverse_odds)
+        for c, (odds, above) in enumerate(zip(at_centre, evidence.above)):
+            if evidence.loading is None:
+                moved = node_odds if above else inverse_odds
+            else:  # exp(-w spread z) = node_odds ** w
+                moved = (node_odds if above else inverse_odds) ** evidence.loading[c]
+            product *= 1.0 + odds * moved
     if np.all(np.isfinite(product)):
         return -np.log(product)
     nodes = centre + spread * _GH_Z[:, None]
     signs = np.where(evidence.above, 1.0, -1.0)[:, None, None]
-    return -np.logaddexp(0.0, -signs * (evidence.cuts[:, None, :] + nodes)).sum(axis=0)
+    load = 1.0 if evidence.loading is None else evidence.loading[:, None, :]
+    return -np.logaddexp(0.0, -signs * (evidence.cuts[:, None, :] + load * nodes)).sum(axis=0)
 
 
 def _adaptive_grid(evidence: _Evidence | None, scale: np.ndarray) -> tuple[_Grid, dict[str, float]]:
@@ -369,6 +373,11 @@ def _kind_odds(posterior: PosteriorDraws, which: str) -> np.ndarray:
     return cached[which]
 
 
+def _scaled(grid: _Grid, loading: np.ndarray) -> _Grid:
+    """The grid of w L for a per-draw loading w (S,): nodes w (centre + spread z_n), same weights."""
+    return _Grid(loading * grid.centre, loading * grid.spread, grid.weights, grid.node_odds**loading)
+
+
 def _predict(kind_odds: np.ndarray, shift: np.ndarray | float, grid: _Grid, gap: np.ndarray | None = None):
     """E[logistic(a_k + shift + L)] per option and draw, (K, S) float64, from kind_odds = exp(-a_k) (K, S).
 
@@ -407,7 +416,6 @@ def prognose(
     trials = sorted(trial_assessments, key=lambda t: t.index)
     general, ect = _linear_parts(case, posterior)
     b = posterior.trial_new  # (S,): this patient's setting, drawn from the between-trial spread
-    cap = posterior.max_failures_effect
 
     def linear(kind: str) -> np.ndarray:
         return ect if kind == "ect" else general
@@ -428,11 +436,11 @@ def prognose(
         a = (
             _kind_column(posterior, kind, "alpha")
             + linear(kind)
-            - posterior.lam_of(kind) * min(failures, cap)
+            - posterior.lam_of(kind) * min(failures, posterior.failures_cap_of(kind))
             - posterior.rho * float(kind in failed)
             + b
         )
-        u_terms.append((a, code, posterior.kappa))
+        u_terms.append((a, code, posterior.kappa, posterior.loading_of(kind)))
         if code != 2:
             failures += 1
             failed.add(kind)
@@ -453,18 +461,26 @@ def prognose(
     options: dict[str, OptionDraws] = {}
     if names:
         idx = [posterior.option_index(c) for c in names]
-        f_next = min(failures, cap)
         # Per-option shifts that are not shared by every option: ECT's own factors, the decline of the
-        # option's group and same-class resistance, folded into the per-kind odds.
+        # option's group (ECT: one step) and same-class resistance, folded into the per-kind odds.
         extra = np.stack(
             [
-                (ect - general) * (c == "ect") - posterior.lam_of(c) * f_next - posterior.rho * float(c in failed)
+                (ect - general) * (c == "ect")
+                - posterior.lam_of(c) * min(failures, posterior.failures_cap_of(c))
+                - posterior.rho * float(c in failed)
                 for c in names
             ]
         )  # (K', S)
         with np.errstate(over="ignore"):
             kind_odds = _kind_odds(posterior, "alpha")[idx] * np.exp(-extra).astype(np.float32)
         p_rem, p_resp = _predict(kind_odds, general + b, u_grid, gap=posterior.kappa)
+        if "ect" in names and posterior.ect_loading is not None:
+            # ECT tracks u only in part: its chance integrates over the nodes w u (a scaled grid).
+            j = names.index("ect")
+            ect_rem, ect_resp = _predict(
+                kind_odds[j : j + 1], general + b, _scaled(u_grid, posterior.ect_loading), gap=posterior.kappa
+            )
+            p_rem[j], p_resp[j] = ect_rem[0], ect_resp[0]
         p_bur = _predict(_kind_odds(posterior, "delta")[idx], _burden_setting(posterior), v_grid)
         np.maximum(p_resp, p_rem, out=p_resp)
         for j, name in enumerate(names):

@@ -32,8 +32,8 @@ __all__ = ["ArmCheck", "arm_checks", "coverage_summary", "leave_one_trial_out", 
 INTERVAL = 0.94
 #: Parameters of the efficacy part that arm predictions need.
 _ARM_PARAMS = (
-    "alpha", "lam", "rho", "sigma_u", "kappa", "beta", "beta_ect", "d_madrs12", "d_other", "d_single_blind",
-    "d_double_blind",
+    "alpha", "lam", "rho", "sigma_u", "kappa", "ect_loading", "beta", "beta_ect", "d_madrs12", "d_other",
+    "d_single_blind", "d_double_blind",
 )
 
 
@@ -74,6 +74,7 @@ def draws_from_idata(idata) -> dict[str, np.ndarray]:
 def draws_from_posterior(posterior) -> dict[str, np.ndarray]:
     """The same arrays from a stored posterior (:class:`futility.posterior.PosteriorDraws`)."""
     out = {name: getattr(posterior, name) for name in ("alpha", "lam", "rho", "sigma_u", "kappa", "beta", "beta_ect")}
+    out["ect_loading"] = posterior.ect_loading if posterior.ect_loading is not None else np.ones_like(posterior.sigma_u)
     out.update({k: v for k, v in posterior.extras.items() if k in _ARM_PARAMS})
     out["trial_new"] = posterior.trial_new
     out.update({k: posterior.extras[k] for k in ("tau_trial", "tau_definition") if k in posterior.extras})
@@ -294,7 +295,7 @@ def calibration_report(trials=None, draws=500, tune=1000, chains=2, progress=Non
             in_setting = predict_arms(stored, levels, x_ref, trial_effect=np.repeat(col[:, None], len(levels), axis=1))
         else:
             in_setting = new
-        from futility.prognosis import hdi
+        from futility.intervals import hdi
 
         for j, r in enumerate(levels):
             lo, hi = hdi(in_setting[:, j])

@@ -15,7 +15,8 @@ from futility import model
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "futility" / "posterior" / "default.nc"
 #: The shipped posterior's sampler settings: 4 chains x 3,000 draws, diagnosed on all 12,000 and stored
 #: thinned by 3 (4,000 draws, what the patient path reads); warm-up, target acceptance and mass matrix
-#: are the model's defaults without a registry (``model.sampler_defaults``).
+#: are the model's defaults without a registry (``model.sampler_defaults``). 2,000 draws per chain left
+#: a max R-hat of 1.017 and a min bulk ESS of 376 (version 6).
 SETTINGS = {"draws": 3000, "chains": 4, "random_seed": 20260101, "thin": 3}
 
 

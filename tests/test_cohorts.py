@@ -12,6 +12,7 @@ from futility.cohorts import (
     ECT_COLUMNS,
     FACTORS,
     KIND_GROUP_INDEX,
+    ECT_FAILURES_EFFECT,
     MAX_FAILURES_EFFECT,
     arm_design,
     arm_rates,
@@ -33,6 +34,7 @@ def _params(rng: np.random.Generator) -> dict:
         "rho": rng.uniform(0.0, 0.5, 1),
         "sigma_u": rng.uniform(0.3, 1.5, 1),
         "kappa": rng.uniform(0.3, 1.0, 1),
+        "ect_loading": rng.uniform(0.2, 0.8, 1),
         "d_madrs12": rng.uniform(0.0, 0.5, 1),
         "d_other": rng.normal(0.0, 0.3, 1),
         "d_single_blind": rng.normal(0.0, 0.3, 1),
@@ -56,6 +58,12 @@ def _brute(row, p: dict, x_ref: np.ndarray, b: float) -> float:
     def mix(step: dict) -> list[tuple[int, float]]:
         return [(OPTION_KINDS.index(k), w) for k, w in step.items()]
 
+    def load(kind: int) -> float:  # ECT tracks u only in part
+        return p["ect_loading"][0] if OPTION_KINDS[kind] == "ect" else 1.0
+
+    def cap(kind: int) -> int:  # ECT's own decline is one step
+        return ECT_FAILURES_EFFECT if OPTION_KINDS[kind] == "ect" else MAX_FAILURES_EFFECT
+
     offset = b
     if row.outcome == "response":
         offset += p["kappa"][0]
@@ -77,16 +85,16 @@ def _brute(row, p: dict, x_ref: np.ndarray, b: float) -> float:
             for j, step in enumerate(history):
                 b_in = b if row.history else 0.0
                 success = sum(
-                    w * expit(lin(k) - lam[k] * min(j, MAX_FAILURES_EFFECT) - p["rho"][0] * failed_before[j][k] + b_in + u)
+                    w * expit(lin(k) - lam[k] * min(j, cap(k)) - p["rho"][0] * failed_before[j][k] + b_in + load(k) * u)
                     for k, w in mix(step)
                 )
                 out *= 1.0 - success
             return out
 
         def p_opt(u: float) -> float:
-            f = min(len(history), MAX_FAILURES_EFFECT)
             return sum(
-                w * expit(lin(k) - lam[k] * f - p["rho"][0] * failed[k] + offset + u) for k, w in mix(row.option)
+                w * expit(lin(k) - lam[k] * min(len(history), cap(k)) - p["rho"][0] * failed[k] + offset + load(k) * u)
+                for k, w in mix(row.option)
             )
 
         sd = p["sigma_u"][0]
@@ -107,6 +115,8 @@ def _brute(row, p: dict, x_ref: np.ndarray, b: float) -> float:
         "escape_trd_esketamine_remission",
         "transform1_esk56_remission",  # lenient bar, double blind, covariates
         "ect_after_medication_failure_remission",
+        "nygren2023_ect_trd_response",  # ECT after two failures: one-step decline, partial loading
+        "nygren2023_ect_non_trd_response",  # a failure distribution (none or one)
         "vastd_augment_bupropion_remission",
         "li_katona_1995_lithium_response",
     ],

@@ -234,3 +234,18 @@ def test_standard_gamble_answer_sets_the_value(app, session: CaseSession) -> Non
     values._use_gamble(None)
     assert session.no_response == pytest.approx(round(0.40 * session.remission, 2))
     assert "no_response" in session.stated
+
+
+def test_slider_defaults_are_the_decision_analysis_defaults():
+    """Before any case is loaded (or after a rejected one) the sliders show the utilities the decision
+    analysis would use by default (utilities.csv; palliative-focused care = no response), within the same
+    bounds: once the dashboard had its own (1.0, 0.7, 0.3, -0.15, 0.45) and showed other numbers."""
+    from futility.decision._utilities import BOUNDS, NAMES, default_table, resolve_utilities
+
+    fresh = CaseSession(assess_fn=stand_in_assess)
+    used = resolve_utilities(None)
+    for name in NAMES:
+        assert getattr(fresh, name) == pytest.approx(used.value(name)), name
+        assert tuple(fresh.param[name].bounds) == BOUNDS[name]
+    assert fresh.remission == pytest.approx(float(default_table()["remission"]["value"]))
+    assert fresh.palliative_focus == pytest.approx(fresh.no_response)

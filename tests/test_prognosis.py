@@ -83,14 +83,22 @@ def trial(index: int, kind: str, outcome: str, adequate: bool = True, burden: bo
 
 
 def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: float = 0.0) -> float:
-    """Brute-force quadrature of the same model (scipy.integrate.quad), for one draw."""
+    """Brute-force quadrature of the same model (scipy.integrate.quad), for one draw.
+
+    ECT's loading on u and its one-step decline apply when the posterior carries them."""
     a = dict(zip(post.option_kinds, post.alpha[s]))
     lam, su, kap = post.lam[s, 0], post.sigma_u[s], post.kappa[s]
+
+    def load(k: str) -> float:
+        return float(post.ect_loading[s]) if k == "ect" and post.ect_loading is not None else 1.0
+
+    def cap(k: str) -> int:
+        return post.ect_failures_effect if k == "ect" and post.ect_failures_effect is not None else 3
 
     def likelihood(u: float) -> float:
         out, f = 1.0, 0
         for t in trials:
-            eta = a[t.drug_class] + xb - lam * min(f, 3) + u
+            eta = a[t.drug_class] + xb - lam * min(f, cap(t.drug_class)) + load(t.drug_class) * u
             if t.outcome == "remission":
                 out *= expit(eta)
             elif t.outcome == "response":
@@ -103,7 +111,8 @@ def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: f
 
     f_next = sum(t.outcome != "remission" for t in trials)
     dens = lambda u: likelihood(u) * math.exp(-0.5 * (u / su) ** 2)  # noqa: E731
-    num = integrate.quad(lambda u: dens(u) * expit(a[kind] + xb - lam * min(f_next, 3) + u), -12 * su, 12 * su, limit=200)[0]
+    eta_next = lambda u: a[kind] + xb - lam * min(f_next, cap(kind)) + load(kind) * u  # noqa: E731
+    num = integrate.quad(lambda u: dens(u) * expit(eta_next(u)), -12 * su, 12 * su, limit=200)[0]
     den = integrate.quad(dens, -12 * su, 12 * su, limit=200)[0]
     return num / den
 
@@ -126,6 +135,47 @@ def test_matches_independent_quadrature(history):
         for kind in ("ssri", "ect"):
             expected = reference_p_remission(post, s, trials, kind)
             assert result.options[kind].p_remission[s] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [],
+        [("ssri", "non_response"), ("snri", "non_response"), ("lithium_augmentation", "partial_response")],
+        [("ssri", "non_response"), ("ect", "non_response")],
+        [("ect", "response"), ("ssri", "non_response")] + [("snri", "non_response")] * 5,
+    ],
+)
+def test_ect_loading_and_one_step_decline_match_independent_quadrature(history):
+    """With ECT tracking u only in part (a loading below 1, per draw) and its own decline capped at one
+    step, per-draw remission for ECT and for a drug still equals a brute-force integral to 1e-4, also
+    when an ECT course is part of the history (it then says less about u than a drug trial)."""
+    post = make_posterior(n=4)
+    post = replace(post, ect_loading=np.array([0.3, 0.5, 0.7, 0.45]), ect_failures_effect=1)
+    trials = [trial(i, k, o) for i, (k, o) in enumerate(history)]
+    result = prognose(Case(), trials, [], post, candidates=KINDS)
+    for s in range(post.n_draws):
+        for kind in ("ssri", "ect"):
+            expected = reference_p_remission(post, s, trials, kind)
+            assert result.options[kind].p_remission[s] == pytest.approx(expected, abs=1e-4)
+
+
+def test_drug_failures_lower_ect_less_when_it_tracks_responsiveness_in_part():
+    """The structure that keeps ECT open after drug failures: with a loading of 0.4 and a one-step
+    decline, three failed drug trials lower ECT's odds of remission less than a drug's; with a loading
+    of 1 and the drugs' cap they lower both alike (the same decline), so this test fails without it."""
+    base = make_posterior(n=3)
+    history = [trial(i, k, "non_response") for i, k in enumerate(("ssri", "snri", "lithium_augmentation"))]
+
+    def log_odds_drop(post, kind):
+        before = prognose(Case(), [], [], post, candidates=KINDS).options[kind].p_remission
+        after = prognose(Case(), history, [], post, candidates=KINDS).options[kind].p_remission
+        logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+        return float(np.mean(logit(before) - logit(after)))
+
+    partial = replace(base, ect_loading=np.full(3, 0.4), ect_failures_effect=1)
+    assert log_odds_drop(partial, "ect") < 0.6 * log_odds_drop(partial, "ssri")
+    assert log_odds_drop(base, "ect") == pytest.approx(log_odds_drop(base, "ssri"), rel=0.15)
 
 
 def test_more_failures_lower_remission():

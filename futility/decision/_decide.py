@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from futility.decision._expected import DrawStack, all_eu, expected_loss, hdi, p_best
+from futility.decision._expected import DrawStack, all_eu, expected_loss, p_best
+from futility.intervals import hdi_rows
 from futility.decision._judgements import (
     Gate,
     QualitativeFutility,
@@ -116,11 +117,11 @@ class Decision:
 def _table(stack: DrawStack, eu: np.ndarray, policy: Policy, below: dict[str, float]) -> dict[str, Any]:
     names = (*stack.names, PALLIATIVE)
     k = len(stack.names)
-    eu_lo, eu_hi = hdi(eu, policy.hdi_prob)
+    eu_lo, eu_hi = hdi_rows(eu, policy.hdi_prob)
     nan = np.full(1, np.nan)
     if k:
-        rem_lo, rem_hi = hdi(stack.remission, policy.hdi_prob)
-        bur_lo, bur_hi = hdi(stack.burden, policy.hdi_prob)
+        rem_lo, rem_hi = hdi_rows(stack.remission, policy.hdi_prob)
+        bur_lo, bur_hi = hdi_rows(stack.burden, policy.hdi_prob)
     else:
         rem_lo = rem_hi = bur_lo = bur_hi = np.zeros(0)
     eu_mean = eu.mean(axis=1)

@@ -82,19 +82,6 @@ def mean_active_eu(means: np.ndarray, u: Utilities) -> np.ndarray:
     )
 
 
-def hdi(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    """Highest-density interval of each row (the narrowest interval holding ``prob`` of the draws)."""
-    x = np.sort(draws, axis=1)
-    n = x.shape[1]
-    width = int(np.floor(prob * n))
-    if width <= 0 or width >= n:
-        return x[:, 0], x[:, -1]
-    spans = x[:, width:] - x[:, : n - width]
-    start = np.argmin(spans, axis=1)
-    rows = np.arange(x.shape[0])
-    return x[rows, start], x[rows, start + width]
-
-
 def p_best(eu: np.ndarray) -> np.ndarray:
     """Share of draws in which each row has the highest EU (ties share the draw equally); sums to 1."""
     best = eu >= eu.max(axis=0, keepdims=True) - 1e-12

@@ -21,8 +21,6 @@ SCHNEIDERMAN_THRESHOLD = 0.01
 #: The seed's worked example: remission chance with the next trial about 6% (not a published threshold).
 SEED_EXAMPLE_REMISSION = 0.06
 
-NEXT_OPTION_RULES = ("most_promising", "all_active")
-
 
 @dataclass(frozen=True)
 class Policy:

@@ -14,7 +14,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-LEVELS = ("remission", "response", "no_response", "palliative_focus")
 NAMES = ("remission", "response", "no_response", "significant_burden", "palliative_focus")
 BOUNDS = {
     "remission": (0.0, 1.0),

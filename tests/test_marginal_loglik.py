@@ -92,8 +92,10 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
         return m.compile_fn(outs, inputs=m.value_vars, on_unused_input="ignore")(point)
 
     values = dict(zip(["eff", "bur"], evaluate(["registry_efficacy", "registry_burden"])))
-    params = evaluate(["alpha", "mu_alpha", "delta", "mu_delta", "lam", "kappa", "beta", "beta_ect", "sigma_u", "sigma_v"])
-    alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, beta_ect, sigma_u, sigma_v = params
+    params = evaluate(
+        ["alpha", "mu_alpha", "delta", "mu_delta", "lam", "kappa", "beta", "beta_ect", "sigma_u", "sigma_v", "ect_loading"]
+    )
+    alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, beta_ect, sigma_u, sigma_v, ect_loading = params
     kinds = model.OPTION_KINDS
     from futility.cohorts import ECT_COLUMNS, KIND_GROUP_INDEX, ect_factors, ect_reference_mix, reference_mix
     from futility.evidence import load_outcomes
@@ -130,7 +132,10 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
         def efficacy(u, x=x, trials=trials):
             out = 1.0
             for kind, failures, y in trials:
-                eta = a_of(kind) + base_of(x, kind) - lam_of(kind) * min(failures, model.MAX_FAILURES_EFFECT) + u
+                # ECT: its own one-step decline and a partial loading on u (model version 6)
+                cap = model.ECT_FAILURES_EFFECT if kind == "ect" else model.MAX_FAILURES_EFFECT
+                load = ect_loading if kind == "ect" else 1.0
+                eta = a_of(kind) + base_of(x, kind) - lam_of(kind) * min(failures, cap) + load * u
                 p_rem, p_resp = special.expit(eta), special.expit(eta + kappa)
                 out *= (1 - p_resp, p_resp - p_rem, p_rem)[y]
             return out * stats.norm.pdf(u, 0, sigma_u)

@@ -87,6 +87,12 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
         outcome = outcome_groups(float(rem["mean"]), p_resp)
         words = outcome_sentence(option_words(entry["option"], capital=False), outcome, _interval(rem))
         known = entry.get("burden_known", True)
+        note_block = (
+            '<p class="fu-words">This would be a second course of ECT after one that did not work. No study we '
+            "hold reports how often a second course works, so this figure may be too high.</p>"
+            if entry.get("evidence_note") and entry["option"] == "ect"
+            else (f'<p class="fu-words">Note: {html.escape(entry["evidence_note"])}</p>' if entry.get("evidence_note") else "")
+        )
         side = burden_groups(float(bur["mean"])) if known and bur and bur.get("mean") is not None else None
         side_block = (
             '<p class="fu-words">Side effects: not known. No study we hold reports how often this option\'s '
@@ -106,7 +112,7 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
             f"<h3>{html.escape(name)}</h3><div class='fu-arrays'>"
             f'<figure class="fu-array"><figcaption>How people feel after it</figcaption>'
             f'{icon_array_img(outcome, words, uid=entry["option"] + "-o", size=15)}{legend_html(outcome)}'
-            f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}</div>'
+            f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}{note_block}</div>'
             + _experience_html(entry["option"])
             + "".join(f'<p class="fu-caution"><b>Take care:</b> {html.escape(n)}</p>' for n in notes.get(entry["option"], []))
             + "</section>"

@@ -197,6 +197,9 @@ class PrognosisRow(ContractModel):
     p_burden: ProbabilitySummary | None = Field(description="significant side-effect burden")
     burden_known: bool = Field(description="the option has burden evidence of its own")
     contraindicated: Literal[False] | str = Field(description="False, or the reason the option is excluded")
+    evidence_note: str | None = Field(
+        default=None, description="what this option's figure cannot rest on (e.g. a repeat ECT course), said beside it"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "PrognosisRow":

@@ -62,6 +62,12 @@ REMISSION_DEFINITION = {
     "burden": "significant side-effect burden: FIBSER burden item 3 or more (moderate impairment or worse) during the course",
 }
 
+#: Said beside an option whose figure rests on no evidence of its own (docs/model.md, known limits).
+REPEAT_ECT_NOTE = (
+    "a repeat course after an adequate ECT course that did not bring remission: no study we hold reports how "
+    "often a second course works, and this figure may be too high (docs/model.md, known limits)"
+)
+
 #: Gauss-Hermite nodes for the per-draw integrals (adaptive: centred on each draw's posterior).
 _GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(7)
 #: log w_n + z_n^2 / 2: the node part of the log weight of adaptive quadrature, as a (N, 1) column.
@@ -84,6 +90,7 @@ class Prognosis:
     tolerability: dict[str, float] = field(default_factory=dict)  # posterior of v: mean, sd
     adequate_failures: int = 0
     hdi_prob: float = HDI_PROB
+    evidence_notes: dict[str, str] = field(default_factory=dict)  # option -> what its figure cannot rest on
 
     def to_list(self) -> list[dict[str, Any]]:
         """The ``prognosis`` part of the JSON contract, one entry per option (excluded ones included)."""
@@ -97,6 +104,7 @@ class Prognosis:
                     "p_burden": summarise(od.p_burden, self.hdi_prob),
                     "burden_known": bool(self.burden_known.get(name, False)),
                     "contraindicated": False,
+                    "evidence_note": self.evidence_notes.get(name),
                 }
             )
         for name, reason in self.contraindicated.items():
@@ -104,6 +112,7 @@ class Prognosis:
                 {
                     "option": name, "p_remission": None, "p_response": None, "p_burden": None,
                     "burden_known": bool(self.burden_known.get(name, False)), "contraindicated": reason,
+                    "evidence_note": None,
                 }
             )
         return rows
@@ -493,6 +502,7 @@ def prognose(
         responsiveness=responsiveness,
         tolerability=tolerability,
         adequate_failures=failures,
+        evidence_notes={"ect": REPEAT_ECT_NOTE} if "ect" in failed and "ect" in options else {},
     )
 
 

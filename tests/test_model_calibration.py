@@ -162,3 +162,27 @@ def test_burden_scale_reproduces_both_star_d_level_one_rates():
     assert abs(fibser.mean() - rows["stard_l1_fibser_burden"].rate) < 0.04
     assert abs(stopping.mean() - rows["stard_l1_intolerance"].rate) < 0.04
     assert np.all(gamma > 0) and np.all(stopping < fibser)
+
+
+def test_repeat_ect_figure_is_marked_where_the_evidence_is_missing(posterior):
+    """After a failed adequate ECT course the repeat-ECT figure rests on no evidence of its own (and is
+    too high, above): the JSON, the text, the report and the consultation say so beside it; a history
+    without ECT carries no such note."""
+    from futility.assessment import assess
+    from futility.commands.assess import render_text
+    from futility.report._context import _prognosis as report_rows
+
+    case = _case(72, "severe", LONG_SEVERE)
+    a = assess(case, posterior=posterior)
+    out = a.to_dict()
+    notes = {p["option"]: p.get("evidence_note") for p in out["prognosis"]}
+    assert notes["ect"] and "second course" in notes["ect"]
+    assert all(v is None for k, v in notes.items() if k != "ect")
+    assert "note: a repeat course after an adequate ECT course" in render_text(out)
+    rows, _ = report_rows(out)
+    assert [r["note"] for r in rows if r.get("note")] == [notes["ect"]]
+    from dashboards.consultation import option_cards_html
+
+    assert "second course of ECT after one that did not work" in option_cards_html(out["prognosis"])
+    plain = assess(_case(12, None, [_drug("sertraline", 150)]), posterior=posterior).to_dict()
+    assert all(p.get("evidence_note") is None for p in plain["prognosis"])

@@ -131,6 +131,8 @@ def render_text(result: dict[str, Any]) -> str:
             continue
         burden = _interval(p["p_burden"]) if p.get("burden_known", True) else "not known"
         lines.append(f"  {p['option']:30s} {_interval(p['p_remission']):>18s} {burden:>20s}")
+        if p.get("evidence_note"):
+            lines.append(f"    note: {p['evidence_note']}")
     dec = result["decision"]
     lines += ["", "Expected utility under the patient's values (mean, 94% credible interval; P(best))"]
     for o in sorted(dec["options"], key=lambda r: -r["expected_utility"]["mean"]):

@@ -159,6 +159,7 @@ def _prognosis(assessment: dict) -> tuple[list[dict], list[dict]]:
             "response": _interval(p.get("p_response")),
             "burden": _interval(p.get("p_burden")) if p.get("burden_known", True) else "not known (no study of this option reports it)",
             "contraindicated": contraindicated,
+            "note": p.get("evidence_note"),
         })
         if contraindicated or p["option"] not in pictured or (p.get("p_remission") or {}).get("mean") is None:
             continue

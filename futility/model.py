@@ -40,6 +40,7 @@ from futility.cohorts import (
     ECT_FACTORS,
     ECT_FAILURES_EFFECT,
     EPISODE_MONTHS_CAP,
+    FAILURES_CAP,
     FACTORS,
     KIND_GROUP_INDEX,
     MAX_FAILURES_EFFECT,
@@ -549,7 +550,8 @@ def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kapp
     dx_ect = ect_factors(reg.cell_x) - ect_ref[None, :]
     dx_ect = np.where(np.isnan(dx_ect), 0.0, dx_ect)
     xb = pt.dot(dx, beta) + is_ect * (pt.dot(dx_ect, beta_ect) - pt.dot(dx[:, ECT_COLUMNS], beta[ECT_COLUMNS]))
-    failures = np.minimum(reg.cell_failures, np.where(is_ect > 0, ECT_FAILURES_EFFECT, MAX_FAILURES_EFFECT))
+    # The per-kind cap (ECT: one step); a kind outside the model (the last index) takes the general cap.
+    failures = np.minimum(reg.cell_failures, np.append(FAILURES_CAP, MAX_FAILURES_EFFECT)[reg.cell_kind])
     a = alpha_ext[reg.cell_kind] + xb - lam_ext[reg.cell_kind] * failures  # (C,)
     loading = 1.0 + (ect_loading - 1.0) * is_ect  # ECT tracks drug responsiveness in part
     eta = a[:, None] + loading[:, None] * u[None, :]  # (C, G)

@@ -384,7 +384,8 @@ def _kind_odds(posterior: PosteriorDraws, which: str) -> np.ndarray:
 
 def _scaled(grid: _Grid, loading: np.ndarray) -> _Grid:
     """The grid of w L for a per-draw loading w (S,): nodes w (centre + spread z_n), same weights."""
-    return _Grid(loading * grid.centre, loading * grid.spread, grid.weights, grid.node_odds**loading)
+    spread = loading * grid.spread
+    return _Grid(loading * grid.centre, spread, grid.weights, _node_odds(spread))
 
 
 def _predict(kind_odds: np.ndarray, shift: np.ndarray | float, grid: _Grid, gap: np.ndarray | None = None):
@@ -482,14 +483,16 @@ def prognose(
         )  # (K', S)
         with np.errstate(over="ignore"):
             kind_odds = _kind_odds(posterior, "alpha")[idx] * np.exp(-extra).astype(np.float32)
-        p_rem, p_resp = _predict(kind_odds, general + b, u_grid, gap=posterior.kappa)
+        # Each option on the grid of its own loading: ECT tracks u only in part (the nodes w u, a scaled grid).
+        groups = [(list(range(len(names))), u_grid)]
         if "ect" in names and posterior.ect_loading is not None:
-            # ECT tracks u only in part: its chance integrates over the nodes w u (a scaled grid).
             j = names.index("ect")
-            ect_rem, ect_resp = _predict(
-                kind_odds[j : j + 1], general + b, _scaled(u_grid, posterior.ect_loading), gap=posterior.kappa
-            )
-            p_rem[j], p_resp[j] = ect_rem[0], ect_resp[0]
+            groups = [([i for i in range(len(names)) if i != j], u_grid), ([j], _scaled(u_grid, posterior.ect_loading))]
+        p_rem = np.empty((len(names), posterior.n_draws))
+        p_resp = np.empty_like(p_rem)
+        for rows, grid in groups:
+            if rows:
+                p_rem[rows], p_resp[rows] = _predict(kind_odds[rows], general + b, grid, gap=posterior.kappa)
         p_bur = _predict(_kind_odds(posterior, "delta")[idx], _burden_setting(posterior), v_grid)
         np.maximum(p_resp, p_rem, out=p_resp)
         for j, name in enumerate(names):

@@ -128,7 +128,11 @@ def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: f
 )
 def test_matches_independent_quadrature(history):
     """Per-draw p_remission equals a brute-force integral of the same model to 1e-4."""
-    post = make_posterior()
+    _assert_matches_quadrature(make_posterior(), history)
+
+
+def _assert_matches_quadrature(post: PosteriorDraws, history) -> None:
+    """Per draw, ECT's and an SSRI's remission equal the brute-force integral to 1e-4."""
     trials = [trial(i, k, o) for i, (k, o) in enumerate(history)]
     result = prognose(Case(), trials, [], post, candidates=KINDS)
     for s in range(post.n_draws):
@@ -150,14 +154,8 @@ def test_ect_loading_and_one_step_decline_match_independent_quadrature(history):
     """With ECT tracking u only in part (a loading below 1, per draw) and its own decline capped at one
     step, per-draw remission for ECT and for a drug still equals a brute-force integral to 1e-4, also
     when an ECT course is part of the history (it then says less about u than a drug trial)."""
-    post = make_posterior(n=4)
-    post = replace(post, ect_loading=np.array([0.3, 0.5, 0.7, 0.45]), ect_failures_effect=1)
-    trials = [trial(i, k, o) for i, (k, o) in enumerate(history)]
-    result = prognose(Case(), trials, [], post, candidates=KINDS)
-    for s in range(post.n_draws):
-        for kind in ("ssri", "ect"):
-            expected = reference_p_remission(post, s, trials, kind)
-            assert result.options[kind].p_remission[s] == pytest.approx(expected, abs=1e-4)
+    post = replace(make_posterior(n=4), ect_loading=np.array([0.3, 0.5, 0.7, 0.45]), ect_failures_effect=1)
+    _assert_matches_quadrature(post, history)
 
 
 def test_drug_failures_lower_ect_less_when_it_tracks_responsiveness_in_part():

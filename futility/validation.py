@@ -49,6 +49,12 @@ class ArmCheck:
     predicted: float  # mean predicted rate
     low: float  # 94% predictive interval of the observed proportion
     high: float
+    #: E|published - predicted| if the model were exactly right: the mean absolute distance of a
+    #: proportion drawn from the predictive distribution (between-trial spread and arm size) to its mean.
+    expected_error: float = float("nan")
+    #: E|proportion - rate| from the arm's size alone, at the published rate: what even the true rate of
+    #: this trial would miss by (binomial noise), the floor of any model's error on this arm.
+    sampling_error: float = float("nan")
 
     @property
     def inside(self) -> bool:
@@ -127,20 +133,32 @@ def arm_checks(rates: np.ndarray, rows: list[Outcome], seed: int = 20260101) -> 
         p = np.clip(rates[:, j], 0.0, 1.0)
         observed_props = rng.binomial(row.n, p) / row.n
         low, high = np.quantile(observed_props, [tail, 1.0 - tail])
+        observed = row.events / row.n
+        floor = rng.binomial(row.n, observed, size=p.size) / row.n
         checks.append(
-            ArmCheck(row.id, row.trial, row.outcome, int(row.n), row.events / row.n, float(p.mean()), float(low), float(high))
+            ArmCheck(
+                row.id, row.trial, row.outcome, int(row.n), observed, float(p.mean()), float(low), float(high),
+                expected_error=float(np.mean(np.abs(observed_props - p.mean()))),
+                sampling_error=float(np.mean(np.abs(floor - observed))),
+            )
         )
     return checks
 
 
 def coverage_summary(checks: list[ArmCheck]) -> dict[str, float]:
-    """Share of arms inside their interval and mean absolute error in percentage points."""
+    """Share of arms inside their interval and mean absolute error in percentage points, beside the error
+    expected if the model were exactly right (``expected_mae_points``) and the error from the arms' sizes
+    alone (``sampling_mae_points``): an observed error near the first is as small as the between-trial
+    spread the evidence shows allows; the second is the floor of any model's error."""
     if not checks:
-        return {"arms": 0, "coverage": float("nan"), "mae_points": float("nan")}
+        nan = float("nan")
+        return {"arms": 0, "coverage": nan, "mae_points": nan, "expected_mae_points": nan, "sampling_mae_points": nan}
     return {
         "arms": len(checks),
         "coverage": float(np.mean([c.inside for c in checks])),
         "mae_points": float(100.0 * np.mean([c.error for c in checks])),
+        "expected_mae_points": float(100.0 * np.mean([c.expected_error for c in checks])),
+        "sampling_mae_points": float(100.0 * np.mean([c.sampling_error for c in checks])),
     }
 
 

@@ -38,6 +38,28 @@ def test_coverage_summary_counts_arms_inside_and_errors(cn138_fold):
     assert summary["arms"] == 2
     assert summary["coverage"] == np.mean([c.inside for c in cn138_fold])
     assert summary["mae_points"] == pytest.approx(100 * np.mean([c.error for c in cn138_fold]))
+    assert summary["expected_mae_points"] == pytest.approx(100 * np.mean([c.expected_error for c in cn138_fold]))
+    # binomial noise alone is smaller than the predictive spread, which adds the between-trial spread
+    assert 0.0 < summary["sampling_mae_points"] < summary["expected_mae_points"]
+
+
+def test_expected_and_sampling_errors_follow_their_definitions():
+    """A predictive spread of rates gives a larger expected error than one fixed rate, and the floor is
+    the binomial mean absolute deviation: about sqrt(2 / pi) sqrt(p (1 - p) / n) for a large arm."""
+    from dataclasses import replace
+
+    from futility.validation import arm_checks
+
+    row = next(r for r in efficacy_rows(load_outcomes()) if r.id == "stard_l1_remission")
+    rng = np.random.default_rng(3)
+    fixed = np.full((4000, 1), row.events / row.n)
+    spread = np.clip(rng.normal(row.events / row.n, 0.1, (4000, 1)), 0.01, 0.99)
+    (narrow,), (wide,) = arm_checks(fixed, [row]), arm_checks(spread, [row])
+    assert wide.expected_error > 5 * narrow.expected_error
+    p, n = row.events / row.n, row.n
+    assert narrow.sampling_error == pytest.approx(np.sqrt(2 / np.pi) * np.sqrt(p * (1 - p) / n), rel=0.1)
+    small = replace(row, n=20, count=None)
+    assert arm_checks(fixed, [small])[0].sampling_error > 3 * narrow.sampling_error
 
 
 def test_left_out_rows_get_no_weight():

@@ -39,9 +39,10 @@ def _arm_table(checks) -> list[str]:
 
 def _summary_line(label: str, summary: dict) -> str:
     return (
-        f"| {label} | {summary['arms']} | {_pct(summary['coverage'])} | {summary['mae_points']:.1f} |"
+        f"| {label} | {summary['arms']} | {_pct(summary['coverage'])} | {summary['mae_points']:.1f} | "
+        f"{summary['expected_mae_points']:.1f} | {summary['sampling_mae_points']:.1f} |"
         if summary["arms"]
-        else f"| {label} | 0 | - | - |"
+        else f"| {label} | 0 | - | - | - | - |"
     )
 
 
@@ -67,12 +68,24 @@ def render_markdown(report: dict) -> str:
         "effect is drawn from the between-trial distribution, and the interval is the 94% predictive "
         "interval of the published proportion (the binomial noise of the arm's size included).",
         "",
-        "| arms | n | coverage (aim >= 90%) | mean absolute error, points (aim <= 5) |",
-        "| --- | --- | --- | --- |",
+        "| arms | n | coverage (aim >= 90%) | mean absolute error, points (aim <= 5) | expected if the model were right | from arm size alone |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for label, summary in report["loo_summary"].items():
         lines.append(_summary_line(label, summary))
-    lines += ["", *_arm_table(loo), ""]
+    lines += [
+        "",
+        "Two columns read the error. *Expected if the model were right*: the mean distance between a "
+        "proportion drawn from each arm's own predictive distribution and its centre, that is, the error a "
+        "model exactly right about the between-trial spread would show. *From arm size alone*: how far an "
+        "arm's proportion falls from its own true rate by binomial noise (at the published rate), the floor "
+        "of any model's error. An error near the first column means the misses are the spread between "
+        "trials that the evidence shows, not a bias of the model; an aim below it can only be met by a model "
+        "that explains that spread (trial-level factors the published papers do not report).",
+        "",
+        *_arm_table(loo),
+        "",
+    ]
     lines += [
         "## STAR*D level totals (held out of every fit)",
         "",

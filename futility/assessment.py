@@ -77,11 +77,11 @@ class Assessment:
     def _raw_dict(self) -> dict[str, Any]:
         return {
             "case_id": self.case.id,
-            "trials": [_plain(t) for t in self.trials],
-            "trd": _plain(self.trd),
+            "trials": [_to_builtins(t) for t in self.trials],
+            "trd": _to_builtins(self.trd),
             "staging": {"thase_rush": self.staging.thase_rush, "maudsley": _maudsley_dict(self.staging.maudsley)},
-            "screening": _plain(self.screening),
-            "contraindications": [_plain(c) for c in self.contraindications],
+            "screening": _to_builtins(self.screening),
+            "contraindications": [_to_builtins(c) for c in self.contraindications],
             "inflammation": self.inflammation,
             "measurement": self.measurement.to_dict() if self.measurement is not None else None,
             "prognosis": self.prognosis.to_list(),
@@ -92,9 +92,9 @@ class Assessment:
                 "posterior_file_hash": self.posterior.file_hash,
                 "data_hash": self.posterior.data_hash,
                 "n_draws": self.posterior.n_draws,
-                "diagnostics": _plain(self.posterior.diagnostics),
+                "diagnostics": _to_builtins(self.posterior.diagnostics),
             },
-            "assumptions": {"adequacy": _plain(self.criteria)},  # the decision policy is in decision.policy
+            "assumptions": {"adequacy": _to_builtins(self.criteria)},  # the decision policy is in decision.policy
             "package_version": __version__,
         }
 
@@ -143,16 +143,16 @@ def assess(
     )
 
 
-def _plain(obj: Any) -> Any:
+def _to_builtins(obj: Any) -> Any:
     """Dataclasses, tuples, sets, enums and numpy scalars to JSON-ready builtins."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {f.name: _to_builtins(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): _to_builtins(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [_to_builtins(v) for v in obj]
     if isinstance(obj, (set, frozenset)):
-        return sorted(_plain(v) for v in obj)
+        return sorted(_to_builtins(v) for v in obj)
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, np.generic):

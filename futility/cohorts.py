@@ -5,7 +5,7 @@ the arm's own mix of patient factors, in a trial with its own effect ``b_t``, wi
 definition and a design. Its rate is conditional on the entrants having failed every earlier step
 (they are a selected group), integrated over the latent responsiveness ``u ~ Normal(0, sigma_u)``::
 
-    eta_k(f)  = alpha_k + (x_c - x_ref) . beta_k - lam_g(k) min(f, cap_k) - rho same_k + w_k u
+    eta_k(f)  = alpha_k + (x_c - x_ref) . beta_k - lam_g(k) min(f, cap_k) - rho same_k + w_k u [+ s e for ECT]
     P_row     = sum_f share_f  E_u[ p_k(u, f) prod_{j<f} (1 - p_j(u, j)) ] / E_u[ prod_{j<f} (1 - p_j(u, j)) ]
     p_k(u, f) = logistic(eta_k(f) + kappa [response row] + d_definition + d_design + b_t)
 
@@ -13,8 +13,12 @@ definition and a design. Its rate is conditional on the entrants having failed e
 that mix has no covariate offset; ``beta_k`` is ``beta`` with ECT's own effects of psychotic features
 and age; ``same_k`` is the chance that kind ``k`` was among the failed steps (same-class resistance);
 ``share_f`` the published distribution of failures at entry. ``w_k`` is 1 for every kind but ECT, whose
-chance tracks the responsiveness shown on drug trials only in part (``ect_loading``, between 0 and 1), and
-``cap_k`` is :data:`MAX_FAILURES_EFFECT` for every kind but ECT, whose own decline is one step
+chance tracks the responsiveness shown on drug trials only in part (``ect_loading``, between 0 and 1): the
+rest is ECT's own responsiveness ``s e``, ``e ~ Normal(0, 1)``, ``s = sigma_u sqrt(1 - w^2)``
+(:func:`ect_own_spread`), so ECT's latent part has the same spread as a drug's and correlation ``w``
+with it, and a failed ECT course lowers the next course's chance through ``e`` as well as ``u``. No
+cohort has ECT among its earlier failed steps, so ``e`` integrates out of an ECT arm's rate on its own
+(:data:`ECT_TRAIT_NODES` Gauss-Hermite nodes). ``cap_k`` is :data:`MAX_FAILURES_EFFECT` for every kind but ECT, whose own decline is one step
 (medication resistance or not, :data:`ECT_FAILURES_EFFECT`). Earlier steps of the same trial (STAR*D
 levels) carry the trial effect; failures before entry to another trial (routine care) do not.
 
@@ -43,6 +47,7 @@ __all__ = [
     "ECT_FACTORS",
     "FACTORS",
     "ECT_FAILURES_EFFECT",
+    "ECT_TRAIT_NODES",
     "MAX_FAILURES_EFFECT",
     "MAX_HISTORY",
     "REFERENCE_ROW",
@@ -50,6 +55,7 @@ __all__ = [
     "arm_design",
     "arm_rates",
     "covariate_offsets",
+    "ect_own_spread",
     "ect_reference_mix",
     "reference_mix",
 ]
@@ -98,6 +104,13 @@ ECT_FAILURES_EFFECT = 1
 MAX_HISTORY = 8
 #: Gauss-Hermite nodes over u for cohort rates.
 ARM_NODES = 24
+#: Gauss-Hermite nodes over ECT's own responsiveness e (cohort rates, the registry and the patient path).
+ECT_TRAIT_NODES = 10
+
+
+def ect_own_spread(sigma_u, ect_loading, sqrt=np.sqrt):
+    """s = sigma_u sqrt(1 - w^2): the spread of ECT's own responsiveness, so that w u + s e has sd sigma_u."""
+    return sigma_u * sqrt(1.0 - ect_loading * ect_loading)
 
 def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights for E[g(Z)], Z ~ Normal(0, 1)."""
@@ -320,7 +333,8 @@ def loading_by_kind(ect_loading):
 def numpy_namespace() -> SimpleNamespace:
     """The array operations :func:`arm_rates` needs, in numpy."""
     return SimpleNamespace(
-        sigmoid=lambda x: 1.0 / (1.0 + np.exp(-x)), log=np.log, exp=np.exp, matmul=np.matmul, left=np.matmul
+        sigmoid=lambda x: 1.0 / (1.0 + np.exp(-x)), log=np.log, exp=np.exp, matmul=np.matmul, left=np.matmul,
+        sqrt=np.sqrt,
     )
 
 
@@ -330,7 +344,8 @@ def pytensor_namespace() -> SimpleNamespace:
 
     # The fit has one "draw" (a leading axis of length 1): a constant matrix times it is a 2-D dot.
     return SimpleNamespace(
-        sigmoid=pt.sigmoid, log=pt.log, exp=pt.exp, matmul=pt.matmul, left=lambda m, x: pt.dot(m, x[0])[None]
+        sigmoid=pt.sigmoid, log=pt.log, exp=pt.exp, matmul=pt.matmul, left=lambda m, x: pt.dot(m, x[0])[None],
+        sqrt=pt.sqrt,
     )
 
 
@@ -363,6 +378,10 @@ def arm_rates(xp, design: ArmDesign, p: dict, trial_effect, nodes: int = ARM_NOD
     u = p["sigma_u"][:, None] * z[None, :]  # (S, G)
     b_sub = trial_effect[:, design.parent]  # (S, Q)
     q_of_step = design.slot_sub[design.step_slot]
+    if np.any(ECT_MASK[design.step_kind]):
+        raise ValueError(
+            "a cohort with ECT among its earlier failed steps is not supported: ECT's own trait would tie the step to the option"
+        )
 
     # Earlier failed steps, one entry per (sub-row, step, kind): P(success) summed into its slot.
     eta_step = (
@@ -395,6 +414,16 @@ def arm_rates(xp, design: ArmDesign, p: dict, trial_effect, nodes: int = ARM_NOD
         + offset[:, sub]
     )  # (S, O)
     p_entry = xp.sigmoid(eta[:, :, None] + load_k[:, design.option_kind][:, :, None] * u[:, None, :])  # (S, O, G)
+    ect_entries = np.flatnonzero(ECT_MASK[design.option_kind])
+    if ect_entries.size:  # ECT entries: w u + s e, with e integrated out on its own nodes
+        ze, we = _gauss_hermite(ECT_TRAIT_NODES)
+        w_ect = p["ect_loading"][:, None, None, None]
+        s_ect = ect_own_spread(p["sigma_u"], p["ect_loading"], xp.sqrt)[:, None, None, None]
+        inner = eta[:, ect_entries][:, :, None, None] + w_ect * u[:, None, :, None] + s_ect * ze[None, None, None, :]
+        p_ect = xp.matmul(xp.sigmoid(inner), we)  # (S, O_e, G)
+        keep = 1.0 - ECT_MASK[design.option_kind]
+        place = _scatter(ect_entries, design.option_kind.size, np.ones(ect_entries.size))  # (O, O_e)
+        p_entry = p_entry * keep[None, :, None] + xp.left(place, p_ect)
     p_opt = xp.left(_scatter(sub, design.n_sub, design.option_weight), p_entry)  # (S, Q, G)
     cond = xp.matmul(surv * p_opt, w) / xp.matmul(surv, w)  # (S, Q)
     # Rows mix their sub-rows by the share of entrants with each history: (S, Q) @ (Q, R)

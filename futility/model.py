@@ -85,6 +85,8 @@ __all__ = [
 #: Gauss-Hermite nodes for integrating the latent variables in the fit (evidence rows; registry).
 QUADRATURE_NODES = ARM_NODES
 REGISTRY_NODES = 12
+#: Gauss-Hermite nodes over ECT's own responsiveness in the registry likelihood (used when it holds ECT).
+REGISTRY_ECT_TRAIT_NODES = 6
 #: Degrees of freedom of the between-trial effects (robust to outlying trials; docs/model.md).
 TRIAL_EFFECT_NU = 4.0
 #: Trials whose effect is sampled centred (their data pin it down; see :func:`_trial_effects`).
@@ -410,9 +412,8 @@ def build_model(
             _effect_observations(effects, "alpha", alpha)
 
             if registry is not None:
-                zr, wr = _gauss_hermite(REGISTRY_NODES)
                 _registry_efficacy(
-                    registry, x_ref, ect_reference_mix(outcomes), alpha, mu_alpha, lam, kappa, beta, beta_ect, signed_u * zr, wr,
+                    registry, x_ref, ect_reference_mix(outcomes), alpha, mu_alpha, lam, kappa, beta, beta_ect, signed_u,
                     ect_loading,
                 )
 
@@ -521,7 +522,7 @@ def _softplus(x):
     return pt.log1p(pt.exp(-pt.abs(x))) + pt.maximum(x, 0.0)
 
 
-def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kappa, beta, beta_ect, u, w, ect_loading) -> None:
+def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kappa, beta, beta_ect, signed_u, ect_loading) -> None:
     """Exact marginal likelihood of the registry's efficacy histories, weighted by the patients sharing them.
 
     The log-likelihood of every (cell, outcome) is tabulated once per quadrature node, (3C, G), with
@@ -532,19 +533,32 @@ def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kapp
     (:func:`futility.marginal_loglik.history_logsumexp`). Cost grows with cells x nodes plus
     histories x trials x nodes of additions, not with patients x trials x nodes of transcendental work.
     Cells are centred on the reference mix (an unknown age is taken at the reference); a kind outside
-    the model takes the population mean effect and the oral decline.
+    the model takes the population mean effect and the oral decline. When any cell is ECT, the nodes
+    are the product of :data:`REGISTRY_NODES` nodes over u and :data:`REGISTRY_ECT_TRAIT_NODES` over
+    ECT's own responsiveness e: an ECT cell's log odds is ``a + w u + s e`` (``s`` from
+    :func:`futility.cohorts.ect_own_spread`), a drug cell's ``a + u``, so a history's ECT courses share
+    ``e`` as its drug trials share ``u``.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    from futility.cohorts import ECT_COLUMNS, ect_factors
+    from futility.cohorts import ECT_COLUMNS, ect_factors, ect_own_spread
     from futility.marginal_loglik import history_logsumexp
 
     if not reg.count.size:
         return
+    zu, wu = _gauss_hermite(REGISTRY_NODES)
+    is_ect = (reg.cell_kind == OPTION_KINDS.index("ect")).astype(float)
+    if is_ect.any():  # a product grid over (u, e)
+        ze, we = _gauss_hermite(REGISTRY_ECT_TRAIT_NODES)
+        zu, ze = np.repeat(zu, ze.size), np.tile(ze, zu.size)
+        w = np.repeat(wu, we.size) * np.tile(we, wu.size)
+    else:
+        ze, w = np.zeros_like(zu), wu
+    u = signed_u * zu
+    own = ect_own_spread(signed_u, ect_loading, pt.sqrt) * ze  # ECT's own responsiveness at each node
     log_w = np.log(w)
     dx = np.nan_to_num(reg.cell_x - x_ref[None, :], nan=0.0)
-    is_ect = (reg.cell_kind == OPTION_KINDS.index("ect")).astype(float)
     alpha_ext = pt.concatenate([alpha, mu_alpha[None]])
     lam_ext = pt.concatenate([lam[KIND_GROUP_INDEX], lam[DECLINE_GROUPS.index("oral")][None]])
     dx_ect = ect_factors(reg.cell_x) - ect_ref[None, :]
@@ -554,7 +568,7 @@ def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kapp
     failures = np.minimum(reg.cell_failures, np.append(FAILURES_CAP, MAX_FAILURES_EFFECT)[reg.cell_kind])
     a = alpha_ext[reg.cell_kind] + xb - lam_ext[reg.cell_kind] * failures  # (C,)
     loading = 1.0 + (ect_loading - 1.0) * is_ect  # ECT tracks drug responsiveness in part
-    eta = a[:, None] + loading[:, None] * u[None, :]  # (C, G)
+    eta = a[:, None] + loading[:, None] * u[None, :] + is_ect[:, None] * own[None, :]  # (C, G)
     sp0 = _softplus(eta)
     sp1 = _softplus(eta + kappa)
     table = pt.stack([-sp1, eta + pt.log(pt.expm1(kappa)) - sp0 - sp1, eta - sp0], axis=1)  # (C, 3, G)

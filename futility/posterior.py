@@ -24,7 +24,7 @@ __all__ = ["GATE", "MODEL_VERSION", "PosteriorDraws", "default_posterior_path", 
 
 #: The model version: bump when the parameterisation changes; a stored posterior of another version is
 #: refused. Defined here, PyMC-free, and imported by ``futility.model`` (one definition).
-MODEL_VERSION = "trd-latent-ordinal-6"
+MODEL_VERSION = "trd-latent-ordinal-7"
 #: The convergence gate: a posterior failing any of these is refused at fit time and at load time.
 GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 

@@ -9,7 +9,10 @@ reference cohort (STAR*D level 1; ECT on the ECT population's mix)::
 
 ``w_k`` is 1 for every kind but ECT (``ect_loading``: ECT's chance tracks the responsiveness shown on
 drug trials only in part) and ``cap_k`` is 4 for every kind but ECT (one step: medication resistance
-or not).
+or not). ECT's log odds also carry its own responsiveness ``s e`` (``e ~ Normal(0, 1)``,
+``s = sigma_u sqrt(1 - w^2)``), shared by the patient's ECT courses: with no ECT in the history ``e``
+integrates out of ECT's prediction on its own nodes; after an ECT course the posterior is over
+``(u, e)`` on a product grid, so a failed course lowers the next course's chance through both.
     P(remission) = logistic(eta_t);  P(response, no remission) = logistic(eta_t + kappa) - logistic(eta_t)
     P(no response) = 1 - logistic(eta_t + kappa)          (partial and non-response alike)
 
@@ -38,7 +41,7 @@ import numpy as np
 
 from futility.clinical.screening import by_severity
 from futility.draws import OptionDraws
-from futility.cohorts import ECT_REPLACES, ect_factors
+from futility.cohorts import ECT_REPLACES, ECT_TRAIT_NODES, ect_factors, ect_own_spread
 from futility.evidence import OPTION_KINDS, offered_kinds
 from futility.intervals import HDI_PROB, hdi, summarise
 from futility.posterior import PosteriorDraws
@@ -70,6 +73,10 @@ REPEAT_ECT_NOTE = (
 
 #: Gauss-Hermite nodes for the per-draw integrals (adaptive: centred on each draw's posterior).
 _GH_Z, _GH_W = np.polynomial.hermite_e.hermegauss(7)
+#: Nodes and normalised weights over ECT's own responsiveness e ~ Normal(0, 1) (not adaptive: one or
+#: two ECT courses move it little against its prior).
+_E_Z, _E_W = np.polynomial.hermite_e.hermegauss(ECT_TRAIT_NODES)
+_E_W = _E_W / _E_W.sum()
 #: log w_n + z_n^2 / 2: the node part of the log weight of adaptive quadrature, as a (N, 1) column.
 _GH_LOG_W = (np.log(_GH_W) + 0.5 * _GH_Z**2)[:, None]
 _NEWTON_STEPS = 25
@@ -357,6 +364,51 @@ def _adaptive_grid(evidence: _Evidence | None, scale: np.ndarray) -> tuple[_Grid
     return _Grid(mode, sd, weights, node_odds), summary
 
 
+def _own_trait_grid(
+    evidence: _Evidence | None, own: _Evidence | None, scale: np.ndarray, loading: np.ndarray, spread: np.ndarray
+) -> tuple[_Grid, _Grid, dict[str, float]]:
+    """Posterior of (u, e) given drug trials (``evidence`` minus ECT) and ECT courses (``own``), on a product grid.
+
+    Drug factors are logistic(cut + u); ECT factors logistic(cut + w u + s e), ``loading`` w and
+    ``spread`` s per draw (S,). The u nodes are adaptive (centred by Newton on every factor, ECT's read
+    with loading w); the e nodes are the prior's. Each (u_n, e_m) node then carries the exact posterior
+    weight. Returns the grid over u (weights summed over e: for every drug), the grid over w u + s e
+    (for ECT) and the pooled posterior mean and sd of u.
+    """
+    both = _Evidence(
+        np.concatenate([x.cuts for x in (evidence, own) if x is not None]),
+        np.concatenate([x.above for x in (evidence, own) if x is not None]),
+        np.concatenate([(x.loading if x.loading is not None else np.ones_like(x.cuts)) for x in (evidence, own) if x is not None]),
+    )
+    mode, sd = _laplace(both, scale)
+    node_odds = _node_odds(sd)
+    nodes = mode + sd * _GH_Z[:, None]  # (N, S)
+    log_w = _GH_LOG_W - 0.5 * (nodes / scale) ** 2  # (N, S)
+    if evidence is not None:
+        log_w = log_w + _log_lik(evidence, mode, sd, node_odds)
+    joint = log_w[:, None, :] + np.log(_E_W)[None, :, None]  # (N, M, S)
+    if own is not None:
+        signs = np.where(own.above, 1.0, -1.0)[:, None, None, None]
+        value = own.cuts[:, None, None, :] + loading * nodes[None, :, None, :] + spread * _E_Z[None, None, :, None]
+        joint = joint - np.logaddexp(0.0, -signs * value).sum(axis=0)
+    joint -= joint.max(axis=(0, 1))
+    weights = np.exp(joint)
+    weights /= weights.sum(axis=(0, 1))
+    u_weights = weights.sum(axis=1)  # (N, S)
+    mean = np.einsum("ns,ns->s", u_weights, nodes)
+    second = np.einsum("ns,ns,ns->s", u_weights, nodes, nodes)
+    pooled_mean = float(mean.mean())
+    summary = {"mean": pooled_mean, "sd": float(np.sqrt(max(second.mean() - pooled_mean**2, 0.0)))}
+    return _Grid(mode, sd, u_weights, node_odds), _ect_grid(mode, sd, weights, loading, spread), summary
+
+
+def _ect_grid(centre: np.ndarray, sd: np.ndarray, weights: np.ndarray, loading: np.ndarray, spread: np.ndarray) -> _Grid:
+    """The grid of ECT's latent part w u + s e, from u nodes ``centre + sd z_n`` and joint weights (N, M, S)."""
+    offsets = loading * sd * _GH_Z[:, None, None] + spread * _E_Z[None, :, None]  # (N, M, S)
+    n = _GH_Z.size * _E_Z.size
+    return _Grid(loading * centre, loading * sd, weights.reshape(n, -1), np.exp(-offsets).reshape(n, -1))
+
+
 def _mean_logistic(odds: np.ndarray, node_odds: np.ndarray, weights: np.ndarray, out: np.ndarray) -> np.ndarray:
     """sum_n weights[n] / (1 + odds[k] node_odds[n]) per option and draw, (K, S), using ``out`` (K, N, S).
 
@@ -380,12 +432,6 @@ def _kind_odds(posterior: PosteriorDraws, which: str) -> np.ndarray:
         with np.errstate(over="ignore"):
             cached[which] = np.exp(-getattr(posterior, which).T).astype(np.float32)
     return cached[which]
-
-
-def _scaled(grid: _Grid, loading: np.ndarray) -> _Grid:
-    """The grid of w L for a per-draw loading w (S,): nodes w (centre + spread z_n), same weights."""
-    spread = loading * grid.spread
-    return _Grid(loading * grid.centre, spread, grid.weights, _node_odds(spread))
 
 
 def _predict(kind_odds: np.ndarray, shift: np.ndarray | float, grid: _Grid, gap: np.ndarray | None = None):
@@ -432,6 +478,8 @@ def prognose(
 
     # Responsiveness: each adequate trial, with the failures (and failed kinds) before it.
     u_terms: list[Term] = []
+    ect_terms: list[Term] = []  # ECT courses, which also inform ECT's own responsiveness e
+    own_spread = None if posterior.ect_loading is None else ect_own_spread(posterior.sigma_u, posterior.ect_loading)
     failures = 0
     failed: set[str] = set()
     for pos, ta in enumerate(trials):
@@ -450,11 +498,23 @@ def prognose(
             - posterior.rho * float(kind in failed)
             + b
         )
-        u_terms.append((a, code, posterior.kappa, posterior.loading_of(kind)))
+        (ect_terms if kind == "ect" and own_spread is not None else u_terms).append(
+            (a, code, posterior.kappa, posterior.loading_of(kind))
+        )
         if code != 2:
             failures += 1
             failed.add(kind)
-    u_grid, responsiveness = _adaptive_grid(_Evidence.from_terms(u_terms) if u_terms else None, posterior.sigma_u)
+    drug_evidence = _Evidence.from_terms(u_terms) if u_terms else None
+    ect_grid = None
+    if own_spread is not None and ect_terms:  # an ECT course in the history: the posterior of (u, e)
+        u_grid, ect_grid, responsiveness = _own_trait_grid(
+            drug_evidence, _Evidence.from_terms(ect_terms), posterior.sigma_u, posterior.ect_loading, own_spread
+        )
+    else:
+        u_grid, responsiveness = _adaptive_grid(drug_evidence, posterior.sigma_u)
+        if own_spread is not None:  # e integrates out of ECT's prediction on its own nodes
+            joint = u_grid.weights[:, None, :] * _E_W[None, :, None]
+            ect_grid = _ect_grid(u_grid.centre, u_grid.spread, joint, posterior.ect_loading, own_spread)
 
     # Tolerability: every trial with a recorded burden (adequate or not); binary, so no gap.
     v_terms: list[Term] = [
@@ -483,11 +543,11 @@ def prognose(
         )  # (K', S)
         with np.errstate(over="ignore"):
             kind_odds = _kind_odds(posterior, "alpha")[idx] * np.exp(-extra).astype(np.float32)
-        # Each option on the grid of its own loading: ECT tracks u only in part (the nodes w u, a scaled grid).
+        # Each option on the grid of its own latent part: a drug on u, ECT on w u + s e.
         groups = [(list(range(len(names))), u_grid)]
-        if "ect" in names and posterior.ect_loading is not None:
+        if "ect" in names and ect_grid is not None:
             j = names.index("ect")
-            groups = [([i for i in range(len(names)) if i != j], u_grid), ([j], _scaled(u_grid, posterior.ect_loading))]
+            groups = [([i for i in range(len(names)) if i != j], u_grid), ([j], ect_grid)]
         p_rem = np.empty((len(names), posterior.n_draws))
         p_resp = np.empty_like(p_rem)
         for rows, grid in groups:

@@ -91,9 +91,17 @@ def _brute(row, p: dict, x_ref: np.ndarray, b: float) -> float:
                 out *= 1.0 - success
             return out
 
+        def p_kind(k: int, eta: float) -> float:
+            """ECT: w u + s e with its own trait e ~ Normal(0, 1) integrated out; a drug: u alone."""
+            if OPTION_KINDS[k] != "ect":
+                return expit(eta)
+            s = p["sigma_u"][0] * np.sqrt(1.0 - p["ect_loading"][0] ** 2)
+            phi = lambda e: np.exp(-0.5 * e * e) / np.sqrt(2 * np.pi)  # noqa: E731
+            return integrate.quad(lambda e: phi(e) * expit(eta + s * e), -10, 10)[0]
+
         def p_opt(u: float) -> float:
             return sum(
-                w * expit(lin(k) - lam[k] * min(len(history), cap(k)) - p["rho"][0] * failed[k] + offset + load(k) * u)
+                w * p_kind(k, lin(k) - lam[k] * min(len(history), cap(k)) - p["rho"][0] * failed[k] + offset + load(k) * u)
                 for k, w in mix(row.option)
             )
 

@@ -62,14 +62,18 @@ def test_verify_grad(problem):
     pytensor.gradient.verify_grad(lambda t: history_logsumexp(t, index, count, log_w), [table], rng=np.random.default_rng(1))
 
 
-@pytest.mark.parametrize(("nodes", "tolerance"), [(40, 1e-7), (model.REGISTRY_NODES, 1e-3)])
-def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path, monkeypatch, nodes, tolerance):
-    """The model's registry potentials equal sum over patients of log ∫ prod_t P(y_t | u) dN(u) by quad.
+@pytest.mark.parametrize(
+    ("nodes", "trait_nodes", "tolerance"), [(40, 30, 1e-7), (model.REGISTRY_NODES, model.REGISTRY_ECT_TRAIT_NODES, 2e-3)]
+)
+def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path, monkeypatch, nodes, trait_nodes, tolerance):
+    """The model's registry potentials equal sum over patients of log ∫ prod_t P(y_t | u, e) dN(u) dN(e) by quad.
 
-    This checks the whole path: reading, cells, collapsed histories, the softplus table and the Op.
-    With 40 nodes the quadrature is exact to rounding; the default 12 nodes stay within 1e-3 in total.
+    This checks the whole path: reading, cells, collapsed histories, the softplus table and the Op, and
+    ECT's own responsiveness e, shared by a patient's ECT courses (patient d has two). With 40 x 30 nodes
+    the quadrature is exact to rounding; the default 12 x 6 nodes stay within 2e-3 in total.
     """
     monkeypatch.setattr(model, "REGISTRY_NODES", nodes)
+    monkeypatch.setattr(model, "REGISTRY_ECT_TRAIT_NODES", trait_nodes)
     rows = [
         "a,1,ssri,1,non_response,0,1,0,0,30",
         "a,2,snri,1,response,1,1,0,0,30",
@@ -78,6 +82,9 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
         "b,2,rtms,1,non_response,0,0,0,1,7",
         "b,3,lithium_augmentation,0,remission,,0,0,1,7",  # inadequate: no efficacy evidence
         "c,1,ssri,1,remission,0,0,1,0,100",
+        "d,1,ssri,1,non_response,,0,0,0,12",
+        "d,2,ect,1,non_response,,0,0,0,12",
+        "d,3,ect,1,response,,0,0,0,12",  # a second ECT course: e ties it to the first
     ]
     path = tmp_path / "registry.csv"
     path.write_text(",".join(model.REGISTRY_COLUMNS) + "\n" + "\n".join(rows) + "\n")
@@ -126,16 +133,18 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
         "a": ((1, 0, 0, 30), [("ssri", 0, 0), ("snri", 1, 1), ("ect", 2, 2)], [("ssri", 0), ("snri", 1), ("ect", 1)]),
         "b": ((0, 0, 1, 6), [("ssri", 0, 0), ("rtms", 1, 0)], [("rtms", 0)]),
         "c": ((0, 1, 0, 60), [("ssri", 0, 2)], [("ssri", 0)]),
+        "d": ((0, 0, 0, 12), [("ssri", 0, 0), ("ect", 1, 0), ("ect", 2, 1)], []),
     }
+    own = sigma_u * np.sqrt(1 - ect_loading**2)  # ECT's own spread: w u + s e has sd sigma_u
     eff_total = bur_total = 0.0
     for x, trials, burdens in patients.values():
-        def efficacy(u, x=x, trials=trials):
+        def efficacy(u, e=0.0, x=x, trials=trials):
             out = 1.0
             for kind, failures, y in trials:
-                # ECT: its own one-step decline and a partial loading on u (model version 6)
+                # ECT: its own one-step decline, a partial loading on u and its own trait e (version 7)
                 cap = model.ECT_FAILURES_EFFECT if kind == "ect" else model.MAX_FAILURES_EFFECT
-                load = ect_loading if kind == "ect" else 1.0
-                eta = a_of(kind) + base_of(x, kind) - lam_of(kind) * min(failures, cap) + load * u
+                load, extra = (ect_loading, own * e) if kind == "ect" else (1.0, 0.0)
+                eta = a_of(kind) + base_of(x, kind) - lam_of(kind) * min(failures, cap) + load * u + extra
                 p_rem, p_resp = special.expit(eta), special.expit(eta + kappa)
                 out *= (1 - p_resp, p_resp - p_rem, p_rem)[y]
             return out * stats.norm.pdf(u, 0, sigma_u)
@@ -147,7 +156,12 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
                 out *= p if b else 1 - p
             return out * stats.norm.pdf(v, 0, sigma_v)
 
-        eff_total += np.log(integrate.quad(efficacy, -12 * sigma_u, 12 * sigma_u, epsabs=0, epsrel=1e-12)[0])
+        if any(kind == "ect" for kind, _, _ in trials):
+            joint = lambda e, u, f=efficacy: f(u, e) * stats.norm.pdf(e)  # noqa: E731
+            lik = integrate.dblquad(joint, -12 * sigma_u, 12 * sigma_u, -10, 10, epsabs=0, epsrel=1e-10)[0]
+        else:
+            lik = integrate.quad(efficacy, -12 * sigma_u, 12 * sigma_u, epsabs=0, epsrel=1e-12)[0]
+        eff_total += np.log(lik)
         bur_total += np.log(integrate.quad(burden, -12 * sigma_v, 12 * sigma_v, epsabs=0, epsrel=1e-12)[0])
     assert float(values["eff"]) == pytest.approx(eff_total, abs=tolerance)
     assert float(values["bur"]) == pytest.approx(bur_total, abs=tolerance)

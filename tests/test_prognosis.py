@@ -85,20 +85,26 @@ def trial(index: int, kind: str, outcome: str, adequate: bool = True, burden: bo
 def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: float = 0.0) -> float:
     """Brute-force quadrature of the same model (scipy.integrate.quad), for one draw.
 
-    ECT's loading on u and its one-step decline apply when the posterior carries them."""
+    ECT's loading on u, its own responsiveness e (spread s = sigma_u sqrt(1 - w^2), shared by every ECT
+    course and the next one) and its one-step decline apply when the posterior carries them: then the
+    integral is over (u, e) (scipy.integrate.dblquad)."""
     a = dict(zip(post.option_kinds, post.alpha[s]))
     lam, su, kap = post.lam[s, 0], post.sigma_u[s], post.kappa[s]
+    own = 0.0 if post.ect_loading is None else su * math.sqrt(1.0 - float(post.ect_loading[s]) ** 2)
 
     def load(k: str) -> float:
         return float(post.ect_loading[s]) if k == "ect" and post.ect_loading is not None else 1.0
 
+    def trait(k: str, e: float) -> float:
+        return own * e if k == "ect" else 0.0
+
     def cap(k: str) -> int:
         return post.ect_failures_effect if k == "ect" and post.ect_failures_effect is not None else 3
 
-    def likelihood(u: float) -> float:
+    def likelihood(u: float, e: float) -> float:
         out, f = 1.0, 0
         for t in trials:
-            eta = a[t.drug_class] + xb - lam * min(f, cap(t.drug_class)) + load(t.drug_class) * u
+            eta = a[t.drug_class] + xb - lam * min(f, cap(t.drug_class)) + load(t.drug_class) * u + trait(t.drug_class, e)
             if t.outcome == "remission":
                 out *= expit(eta)
             elif t.outcome == "response":
@@ -110,10 +116,16 @@ def reference_p_remission(post: PosteriorDraws, s: int, trials, kind: str, xb: f
         return out
 
     f_next = sum(t.outcome != "remission" for t in trials)
-    dens = lambda u: likelihood(u) * math.exp(-0.5 * (u / su) ** 2)  # noqa: E731
-    eta_next = lambda u: a[kind] + xb - lam * min(f_next, cap(kind)) + load(kind) * u  # noqa: E731
-    num = integrate.quad(lambda u: dens(u) * expit(eta_next(u)), -12 * su, 12 * su, limit=200)[0]
-    den = integrate.quad(dens, -12 * su, 12 * su, limit=200)[0]
+    eta_next = lambda u, e: a[kind] + xb - lam * min(f_next, cap(kind)) + load(kind) * u + trait(kind, e)  # noqa: E731
+    if own == 0.0 or (kind != "ect" and all(t.drug_class != "ect" for t in trials)):  # e plays no part
+        dens = lambda u: likelihood(u, 0.0) * math.exp(-0.5 * (u / su) ** 2)  # noqa: E731
+        num = integrate.quad(lambda u: dens(u) * expit(eta_next(u, 0.0)), -12 * su, 12 * su, limit=200)[0]
+        den = integrate.quad(dens, -12 * su, 12 * su, limit=200)[0]
+        return num / den
+    dens2 = lambda e, u: likelihood(u, e) * math.exp(-0.5 * (u / su) ** 2 - 0.5 * e * e)  # noqa: E731
+    opts = {"epsabs": 1e-11, "epsrel": 1e-9}
+    num = integrate.dblquad(lambda e, u: dens2(e, u) * expit(eta_next(u, e)), -12 * su, 12 * su, -9, 9, **opts)[0]
+    den = integrate.dblquad(dens2, -12 * su, 12 * su, -9, 9, **opts)[0]
     return num / den
 
 
@@ -336,3 +348,20 @@ def test_new_setting_spread_widens_the_interval():
     narrow = prognose(Case(), [], [], post).options["ect"].p_remission
     wide = prognose(Case(), [], [], spread).options["ect"].p_remission
     assert np.std(wide) > 2 * np.std(narrow)
+
+
+def test_a_failed_ect_course_lowers_the_next_course_more_than_a_failed_drug():
+    """ECT's own responsiveness e: after a failed ECT course, a second course's odds fall more than
+    after a failed drug trial (the failed course informs e, which only ECT carries). With one trait and
+    a loading of 0.4 a failed course would say less about ECT than a failed drug does, so this test
+    fails without e. Same number of failures and no same-class term, so the declines are equal."""
+    post = replace(make_posterior(n=3), ect_loading=np.full(3, 0.4), ect_failures_effect=1)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+
+    def ect_log_odds(history):
+        trials = [trial(i, k, o) for i, (k, o) in enumerate(history)]
+        return logit(prognose(Case(), trials, [], post, candidates=KINDS).options["ect"].p_remission)
+
+    after_ect = ect_log_odds([("ssri", "non_response"), ("ect", "non_response")])
+    after_drug = ect_log_odds([("ssri", "non_response"), ("snri", "non_response")])
+    assert np.all(after_drug - after_ect > 0.3)

@@ -50,7 +50,7 @@ MAX_JSON_BYTES = 16 * 1024 * 1024
 # canonical JSON and hashing
 
 
-def _plain(value: Any, path: str) -> Any:
+def _json_value(value: Any, path: str) -> Any:
     """Turn numpy scalars/arrays and tuples into plain JSON values; refuse what JSON cannot hold."""
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -65,21 +65,21 @@ def _plain(value: Any, path: str) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise StoreError(f"{path}: key {key!r} is not text; refusing to store it")
-            out[key] = _plain(item, f"{path}.{key}" if path else key)
+            out[key] = _json_value(item, f"{path}.{key}" if path else key)
         return out
     if isinstance(value, (list, tuple)):
-        return [_plain(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [_json_value(item, f"{path}[{i}]") for i, item in enumerate(value)]
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     tolist = getattr(value, "tolist", None)  # numpy scalar or array, without importing numpy
     if callable(tolist):
-        return _plain(tolist(), path)
+        return _json_value(tolist(), path)
     raise StoreError(f"{path}: a {type(value).__name__} cannot be stored as JSON")
 
 
 def canonical_json(value: Any, path: str = "") -> str:
     """The one text form that is stored and hashed: sorted keys, compact, UTF-8, finite numbers only."""
-    return json.dumps(_plain(value, path), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps(_json_value(value, path), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def sha256_text(text: str) -> str:

@@ -388,9 +388,7 @@ def _own_trait_grid(
         log_w = log_w + _log_lik(evidence, mode, sd, node_odds)
     joint = log_w[:, None, :] + np.log(_E_W)[None, :, None]  # (N, M, S)
     if own is not None:
-        signs = np.where(own.above, 1.0, -1.0)[:, None, None, None]
-        value = own.cuts[:, None, None, :] + loading * nodes[None, :, None, :] + spread * _E_Z[None, None, :, None]
-        joint = joint - np.logaddexp(0.0, -signs * value).sum(axis=0)
+        joint = joint + _own_log_lik(own, loading * nodes, spread * _E_Z[:, None])
     joint -= joint.max(axis=(0, 1))
     weights = np.exp(joint)
     weights /= weights.sum(axis=(0, 1))
@@ -402,11 +400,31 @@ def _own_trait_grid(
     return _Grid(mode, sd, u_weights, node_odds), _ect_grid(mode, sd, weights, loading, spread), summary
 
 
+def _own_log_lik(own: _Evidence, u_part: np.ndarray, e_part: np.ndarray) -> np.ndarray:
+    """Log-likelihood of the ECT courses ``own`` at the nodes (u_n, e_m), (N, M, S).
+
+    ``u_part`` is w u_n (N, S), ``e_part`` s e_m (M, S). A course's odds against its factor split as
+    exp(-sign (cut + w u_n)) exp(-sign s e_m): two small exponentials, one product over courses and one
+    log of the (N, M, S) block. Should the product overflow (absurd histories only), the terms are
+    summed one by one.
+    """
+    product = np.ones((u_part.shape[0], e_part.shape[0], u_part.shape[1]))
+    with np.errstate(over="ignore"):
+        for cut, above in zip(own.cuts, own.above):
+            sign = 1.0 if above else -1.0
+            product *= 1.0 + np.exp(-sign * (cut + u_part))[:, None, :] * np.exp(-sign * e_part)[None, :, :]
+    if np.all(np.isfinite(product)):
+        return -np.log(product)
+    signs = np.where(own.above, 1.0, -1.0)[:, None, None, None]
+    value = own.cuts[:, None, None, :] + u_part[None, :, None, :] + e_part[None, None, :, :]
+    return -np.logaddexp(0.0, -signs * value).sum(axis=0)
+
+
 def _ect_grid(centre: np.ndarray, sd: np.ndarray, weights: np.ndarray, loading: np.ndarray, spread: np.ndarray) -> _Grid:
     """The grid of ECT's latent part w u + s e, from u nodes ``centre + sd z_n`` and joint weights (N, M, S)."""
-    offsets = loading * sd * _GH_Z[:, None, None] + spread * _E_Z[None, :, None]  # (N, M, S)
+    node_odds = _node_odds(loading * sd)[:, None, :] * np.exp(-spread * _E_Z[:, None])[None, :, :]  # (N, M, S)
     n = _GH_Z.size * _E_Z.size
-    return _Grid(loading * centre, loading * sd, weights.reshape(n, -1), np.exp(-offsets).reshape(n, -1))
+    return _Grid(loading * centre, loading * sd, weights.reshape(n, -1), node_odds.reshape(n, -1))
 
 
 def _mean_logistic(odds: np.ndarray, node_odds: np.ndarray, weights: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -365,3 +365,18 @@ def test_a_failed_ect_course_lowers_the_next_course_more_than_a_failed_drug():
     after_ect = ect_log_odds([("ssri", "non_response"), ("ect", "non_response")])
     after_drug = ect_log_odds([("ssri", "non_response"), ("snri", "non_response")])
     assert np.all(after_drug - after_ect > 0.3)
+
+
+@pytest.mark.parametrize("scale", [1.0, 400.0])  # 400: the product of odds overflows, the sum of terms is taken
+def test_ect_course_likelihood_matches_the_direct_log_logistic_sum(scale):
+    """The factorised likelihood of ECT courses on the (u, e) grid equals -sum log(1 + exp(-sign value))."""
+    from futility.prognosis import _Evidence, _own_log_lik
+
+    rng = np.random.default_rng(3)
+    cuts = rng.normal(0, 1, (2, 5)) * scale
+    own = _Evidence(cuts, np.array([True, False]), None)
+    u_part, e_part = rng.normal(0, 1, (7, 5)) * scale, rng.normal(0, 1, (10, 5))
+    signs = np.array([1.0, -1.0])[:, None, None, None]
+    value = cuts[:, None, None, :] + u_part[None, :, None, :] + e_part[None, None, :, :]
+    expected = -np.logaddexp(0.0, -signs * value).sum(axis=0)
+    np.testing.assert_allclose(_own_log_lik(own, u_part, e_part), expected, rtol=1e-9, atol=1e-9)

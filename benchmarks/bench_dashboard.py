@@ -35,7 +35,7 @@ def first_render(runs: int) -> list[float]:
     from bokeh.document import Document
     from bokeh.embed.util import standalone_docs_json
 
-    from dashboards.app import create_app
+    from futility.dashboards.app import create_app
 
     out = []
     for _ in range(runs):
@@ -53,7 +53,7 @@ def slider_updates(moves: int, seed: int) -> tuple[list[float], list[float]]:
     import panel as pn
     from bokeh.document import Document
 
-    from dashboards.app import VIEWS, create_app
+    from futility.dashboards.app import VIEWS, create_app
 
     app = create_app()
     for name in VIEWS:  # every view built and attached, as if each had been opened

@@ -13,7 +13,7 @@ import numpy as np
 
 from futility.case import Values
 from futility.decision import GateContext, Policy, decide
-from futility.draws import OptionDraws
+from futility.prognosis.draws import OptionDraws
 
 OPTIONS = ["ssri", "snri", "ndri", "nassa", "tca", "maoi", "lithium_augmentation", "antipsychotic_augmentation",
            "ect", "esketamine", "rtms", "psychotherapy"]

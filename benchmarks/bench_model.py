@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from futility import model  # noqa: E402
-from futility.posterior import load_posterior  # noqa: E402
-from futility.prognosis import prognose  # noqa: E402
+from futility.model import fit as model  # noqa: E402
+from futility.prognosis.posterior import load_posterior  # noqa: E402
+from futility.prognosis.predict import prognose  # noqa: E402
 
 #: Guideline-like paths for synthetic patients: the kinds offered at each step.
 STEPS = (

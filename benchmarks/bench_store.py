@@ -90,7 +90,7 @@ def main() -> None:
         print(f"{writers} concurrent writers x {per} (save + review): {wall:.2f} s wall incl. process start; "
               f"{got}/{writers * per} assessments present")
 
-    from futility.report import html_to_pdf, render_html
+    from futility.render.report import html_to_pdf, render_html
 
     case_dict = case.model_dump(mode="json")
     render_html(assessment, case_dict)

@@ -10,9 +10,9 @@ from typing import Any
 __all__ = ["create_app"]
 
 
-def __getattr__(name: str) -> Any:  # imported on use: ``dashboards.serving`` needs no Panel import
+def __getattr__(name: str) -> Any:  # imported on use: ``futility.dashboards.serving`` needs no Panel import
     if name == "create_app":
-        from dashboards.app import create_app
+        from futility.dashboards.app import create_app
 
         return create_app
     raise AttributeError(name)

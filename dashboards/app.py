@@ -16,19 +16,19 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from dashboards.case_input import CaseInputView
-from dashboards.committee import CommitteeView
-from dashboards.consultation import ConsultationView
-from dashboards.palette import STYLESHEETS
-from dashboards.state import CaseSession
+from futility.dashboards.case_input import CaseInputView
+from futility.dashboards.committee import CommitteeView
+from futility.dashboards.consultation import ConsultationView
+from futility.dashboards.palette import STYLESHEETS
+from futility.dashboards.state import CaseSession
 
 #: Names of the three views (tab titles).
 VIEWS = ("Consultation", "Committee", "Case input")
 
 
 def _extension() -> None:
-    from dashboards.log_redaction import install
-    from dashboards.serving import local_assets
+    from futility.dashboards.log_redaction import install
+    from futility.dashboards.serving import local_assets
 
     install()  # no payload, file name or exception text from a callback ever reaches a log
     local_assets()
@@ -139,7 +139,7 @@ def _served_case_path() -> str | None:
 
 
 if __name__.startswith("bokeh_app"):  # `panel serve dashboards/app.py`
-    from dashboards.serving import quiet_logs
+    from futility.dashboards.serving import quiet_logs
 
     quiet_logs()
     _app = create_app(_served_case_path())

@@ -3,7 +3,7 @@
 Validation is the package's (:mod:`futility.case`); this view shows each problem next to the field it
 names (a trial's problems on that trial's row) and never discards what was typed: a failed check leaves
 the table and the text exactly as entered. A failed input is a draft of the case *it* names (see
-:class:`dashboards.state.CaseSession`): the table, the text and the header always show that one case, and
+:class:`futility.dashboards.state.CaseSession`): the table, the text and the header always show that one case, and
 "Check and use these trials" applies the table to that draft, never to a previously loaded case.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from dashboards.palette import STYLESHEETS
-from dashboards.state import CaseSession, read_draft, text_format
+from futility.dashboards.palette import STYLESHEETS
+from futility.dashboards.state import CaseSession, read_draft, text_format
 
 #: Trial fields shown as table columns, in the case file's order.
 TRIAL_COLUMNS = ["agent", "dose_mg_day", "weeks", "adherence", "scale", "baseline", "final", "burden", "augments", "sessions"]

@@ -10,7 +10,7 @@ from typing import Any
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d, Span
 from bokeh.plotting import figure
 
-from dashboards.palette import OKABE_ITO, OUTCOME_COLOURS, option_words
+from futility.dashboards.palette import OKABE_ITO, OUTCOME_COLOURS, option_words
 
 _OUTCOME_COLOUR = {
     "remission": OUTCOME_COLOURS["remission"],

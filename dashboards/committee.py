@@ -14,10 +14,10 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from dashboards.charts import IntervalChart, ThresholdChart, TornadoChart, threshold_words, tornado_words
-from dashboards.palette import OKABE_ITO
-from dashboards.palette import STYLESHEETS
-from dashboards.state import CaseSession
+from futility.dashboards.charts import IntervalChart, ThresholdChart, TornadoChart, threshold_words, tornado_words
+from futility.dashboards.palette import OKABE_ITO
+from futility.dashboards.palette import STYLESHEETS
+from futility.dashboards.state import CaseSession
 
 
 def html_table(columns: list[str], rows: list[list[Any]], *, caption: str = "", css: str = "fu-table") -> str:
@@ -172,8 +172,8 @@ def utilities_html(decision: dict[str, Any]) -> str:
 
 
 def export_report(assessment_dict: dict[str, Any], case_dict: dict[str, Any] | None = None) -> tuple[bytes, str]:
-    """The committee case report as self-contained HTML (:func:`futility.report.render_html`)."""
-    from futility.report import render_html
+    """The committee case report as self-contained HTML (:func:`futility.render.report.render_html`)."""
+    from futility.render.report import render_html
 
     return render_html(assessment_dict, case_dict).encode("utf-8"), "html"
 
@@ -185,7 +185,7 @@ class CommitteeView(Viewer):
 
     def __init__(self, **params: Any):
         super().__init__(**params)
-        from dashboards.store_panel import StorePanel
+        from futility.dashboards.store_panel import StorePanel
 
         s = self.session
         self.staging = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
@@ -246,7 +246,7 @@ class CommitteeView(Viewer):
     def _on_report(self, *_events: Any) -> None:
         report = self.session.report
         if not report or self.session.case is None:
-            from dashboards.consultation import NO_CASE
+            from futility.dashboards.consultation import NO_CASE
 
             self.staging.object = f"<p>{html.escape(NO_CASE.replace('**', '').replace('*', ''))}</p>"
             for pane in (self.adequacy, self.screening, self.prognosis, self.model):

@@ -14,7 +14,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from dashboards.charts import (
+from futility.dashboards.charts import (
     ComparisonChart,
     JourneyChart,
     comparison_rows,
@@ -25,11 +25,11 @@ from dashboards.charts import (
     scores_svg,
     scores_words,
 )
-from dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
-from dashboards.icons import burden_groups, burden_sentence, icon_array_img, legend_html, outcome_groups, outcome_sentence
-from dashboards.palette import STYLESHEETS, option_words
+from futility.dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
+from futility.dashboards.icons import burden_groups, burden_sentence, icon_array_img, legend_html, outcome_groups, outcome_sentence
+from futility.dashboards.palette import STYLESHEETS, option_words
 from futility.decision import option_experience
-from dashboards.state import CaseSession
+from futility.dashboards.state import CaseSession
 
 SUPPORT_STATEMENT = (
     "**This tool supports a conversation; it does not make the decision.** The decision is yours, made "

@@ -12,7 +12,7 @@ import html
 import math
 from dataclasses import dataclass
 
-from dashboards.palette import OUTCOME_COLOURS
+from futility.dashboards.palette import OUTCOME_COLOURS
 
 #: One person: a head and shoulders, drawn in a 10 x 10 cell.
 _PERSON = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from futility.palette import OKABE_ITO
+from futility.render.palette import OKABE_ITO
 
 #: The dashboard's stylesheet, attached to each HTML pane (Panel renders panes in shadow DOM).
 STYLESHEETS = [Path(__file__).with_name("style.css").read_text(encoding="utf-8")]

@@ -3,7 +3,7 @@
 Beyond localhost the dashboard refuses to start without authentication (Panel's basic auth or an OAuth
 provider, with a cookie secret). Case data is never logged: the access log (request lines) and Bokeh's
 and Panel's session logs are kept at WARNING, every third-party log record is redacted
-(:mod:`dashboards.log_redaction`), and the dashboard logs only counts, never contents. Every asset is
+(:mod:`futility.dashboards.log_redaction`), and the dashboard logs only counts, never contents. Every asset is
 served by the dashboard's own server (:func:`local_assets`): no CDN.
 """
 from __future__ import annotations
@@ -106,8 +106,8 @@ def cookie_secret_from(option: str | None) -> str | None:
 
 def quiet_logs() -> None:
     """Keep request lines and session messages out of the logs (they could carry case details), and redact
-    every record of the serving process (:func:`dashboards.log_redaction.install`)."""
-    from dashboards.log_redaction import install
+    every record of the serving process (:func:`futility.dashboards.log_redaction.install`)."""
+    from futility.dashboards.log_redaction import install
 
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

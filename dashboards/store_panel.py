@@ -12,9 +12,9 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from dashboards.committee import html_table
-from dashboards.palette import STYLESHEETS
-from dashboards.state import CaseSession
+from futility.dashboards.committee import html_table
+from futility.dashboards.palette import STYLESHEETS
+from futility.dashboards.state import CaseSession
 
 
 class StorePanel(Viewer):

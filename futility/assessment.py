@@ -24,8 +24,8 @@ from futility.clinical.staging import MaudsleyStage, maudsley, thase_rush
 from futility.clinical.trd import TRDStatus, assess_trd
 from futility.contract import AssessmentOutput
 from futility.decision import Decision, GateContext, Policy, decide
-from futility.posterior import PosteriorDraws, load_posterior
-from futility.prognosis import REMISSION_DEFINITION, Prognosis, prognose
+from futility.prognosis.posterior import PosteriorDraws, load_posterior
+from futility.prognosis.predict import REMISSION_DEFINITION, Prognosis, prognose
 
 __all__ = ["Assessment", "assess"]
 

@@ -1,4 +1,4 @@
-"""Build the shipped default posterior: ``futility/posterior/default.nc``.
+"""Build the shipped default posterior: ``futility/data/posterior/default.nc``.
 
 Deterministic: fixed seed, fixed draws, the bundled evidence only. Refuses to write a posterior that
 fails the convergence gate. Usage: ``python scripts/build_posterior.py [--out PATH] [--draws N]``.
@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from futility import model
+from futility.model import fit as model
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "futility" / "posterior" / "default.nc"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "futility" / "data" / "posterior" / "default.nc"
 #: The shipped posterior's sampler settings: 4 chains x 3,000 draws, diagnosed on all 12,000 and stored
 #: thinned by 3 (4,000 draws, what the patient path reads); warm-up, target acceptance and mass matrix
 #: are the model's defaults without a registry (``model.sampler_defaults``). 2,000 draws per chain left

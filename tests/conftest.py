@@ -37,7 +37,7 @@ def fake_sampler(monkeypatch: pytest.MonkeyPatch):
     """``futility.model.fit`` with prior draws in place of MCMC (tests/fakes.py); yields the model module."""
     from fakes import prior_sample
 
-    from futility import model
+    from futility.model import fit as model
 
     monkeypatch.setattr(model, "_sample", prior_sample)
     return model

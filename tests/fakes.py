@@ -1,13 +1,13 @@
 """A fake sampler for fast tests: prior draws stand in for the posterior (no MCMC).
 
-``prior_sample`` has the signature of :func:`futility.model._sample`; the ``fake_sampler`` fixture in
+``prior_sample`` has the signature of :func:`futility.model.fit._sample`; the ``fake_sampler`` fixture in
 conftest.py puts it in its place, so :func:`futility.model.fit` builds the real PyMC models, merges the
 parts, computes diagnostics, writes provenance and thins exactly as in a real fit, and
-:func:`futility.model.save_posterior` and the loader read the result through the same files. Only the
+:func:`futility.model.fit.save_posterior` and the loader read the result through the same files. Only the
 draws differ: independent draws from the priors (``pm.sample_prior_predictive``) in the shape a
 sampler returns, ``(chain, draw, ...)``.
 
-The diagnostics are honest: :func:`futility.model.convergence_diagnostics` computes them on these
+The diagnostics are honest: :func:`futility.model.fit.convergence_diagnostics` computes them on these
 draws, and no NUTS transition diverged because none ran. Independent draws mix perfectly, so R-hat
 is near 1 and bulk ESS near the number of draws; a small fake fit (fewer than 400 draws in all) fails
 the gate on ESS. The gate cannot tell a prior from a posterior; the file's ``sampler`` attribute,

@@ -180,7 +180,7 @@ def option_draw_sets(draw, min_options: int = 1, max_options: int = 5, max_draws
     """A dict option -> OptionDraws with aligned draws (Beta-distributed, p_remission <= p_response)."""
     import numpy as np
 
-    from futility.draws import OptionDraws
+    from futility.prognosis.draws import OptionDraws
 
     names = draw(st.lists(st.sampled_from(DECISION_OPTION_KINDS), min_size=min_options, max_size=max_options, unique=True))
     n = draw(st.integers(1, max_draws))

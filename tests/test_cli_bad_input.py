@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from futility.case import demo_case_path
 from futility.cli import app
-from futility.posterior import default_posterior_path
+from futility.prognosis.posterior import default_posterior_path
 
 runner = CliRunner()
 DEMO = demo_case_path().read_text()

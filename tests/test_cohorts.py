@@ -8,7 +8,7 @@ import pytest
 from scipy import integrate
 from scipy.special import expit
 
-from futility.cohorts import (
+from futility.model.cohorts import (
     ECT_COLUMNS,
     FACTORS,
     KIND_GROUP_INDEX,
@@ -21,7 +21,7 @@ from futility.cohorts import (
     numpy_namespace,
     reference_mix,
 )
-from futility.evidence import OPTION_KINDS, load_outcomes
+from futility.model.evidence import OPTION_KINDS, load_outcomes
 
 ROWS = {r.id: r for r in load_outcomes()}
 
@@ -180,7 +180,7 @@ def test_every_fitted_row_has_a_trial_and_a_known_design():
 
 def test_a_pooled_figure_carries_the_mean_of_its_studies_effects():
     """Heijnen 2010 pools 7 cohort studies, Han 2016 9 RCTs: their trial effect is a mean of 7 or 9."""
-    from futility.cohorts import trial_effect_scale
+    from futility.model.cohorts import trial_effect_scale
 
     design = arm_design(efficacy_rows(load_outcomes()), reference_mix(load_outcomes()))
     studies = dict(zip(design.trials, design.trial_studies))
@@ -191,7 +191,7 @@ def test_a_pooled_figure_carries_the_mean_of_its_studies_effects():
 
 def test_per_study_definitions_add_their_own_spread():
     """Trials that used each study's own definition spread more than a setting; standard ones do not."""
-    from futility.cohorts import trial_effect_scale
+    from futility.model.cohorts import trial_effect_scale
 
     design = arm_design(efficacy_rows(load_outcomes()), reference_mix(load_outcomes()))
     per = dict(zip(design.trials, design.trial_per_study))
@@ -203,7 +203,7 @@ def test_per_study_definitions_add_their_own_spread():
 
 def test_a_new_trial_in_validation_takes_its_own_scale():
     """A left-aside per-study row is predicted with the wider spread; a standard row with tau_trial alone."""
-    from futility.validation import new_trial_effect
+    from futility.model.validation import new_trial_effect
 
     rows = [ROWS["stard_l1_remission"], ROWS["li_saini_2016_lithium_response"]]
     design = arm_design(rows, reference_mix(load_outcomes()))

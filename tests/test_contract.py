@@ -158,7 +158,7 @@ def test_closed_vocabularies_are_the_rules_own():
     from futility.clinical.screening import SCREENS
     from futility.decision._policy import guideline_table
     from futility.decision._utilities import NAMES
-    from futility.prognosis import CANDIDATE_OPTIONS
+    from futility.prognosis.predict import CANDIDATE_OPTIONS
 
     kinds = set(OPTION_KINDS)
     assert {a.drug_class for a in agent_table().values()} <= kinds

@@ -12,10 +12,10 @@ import logging
 import pytest
 import yaml
 
-from dashboards import log_redaction
-from dashboards.app import create_app, header_html
-from dashboards.case_input import frame_trials
-from dashboards.state import CaseSession
+from futility.dashboards import log_redaction
+from futility.dashboards.app import create_app, header_html
+from futility.dashboards.case_input import frame_trials
+from futility.dashboards.state import CaseSession
 from futility.case import demo_case_path
 from dashboard_cases import demo, other_case, seven_trials
 from test_dashboard_support import stand_in_assess
@@ -130,7 +130,7 @@ def test_impossible_dates_are_field_problems_and_log_nothing(app, caplog, date: 
 
 def test_any_loader_crash_is_a_problem_on_screen_not_an_exception(app, caplog, monkeypatch) -> None:
     """Whatever the loader raises, the upload shows a problem and nothing of the file reaches a log."""
-    import dashboards.state as state
+    import futility.dashboards.state as state
 
     def crash(text, **_kw):
         raise ValueError(f"boom {text[:40]}")
@@ -287,7 +287,7 @@ def test_served_configuration_keeps_payloads_out_of_stderr(tmp_path) -> None:
     script.write_text(
         "import logging, sys\n"
         "logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format='%(levelname)s %(name)s %(message)s')\n"
-        "from dashboards.serving import quiet_logs\n"
+        "from futility.dashboards.serving import quiet_logs\n"
         "quiet_logs()\n"
         "import panel as pn\n"
         "w = pn.widgets.TextInput(name='Case file')\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dashboards.serving import COOKIE_SECRET_ENV, ServeConfig, ServeRefused, cookie_secret_from, is_loopback, quiet_logs
+from futility.dashboards.serving import COOKIE_SECRET_ENV, ServeConfig, ServeRefused, cookie_secret_from, is_loopback, quiet_logs
 from futility.cli import app as cli
 
 

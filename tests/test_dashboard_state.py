@@ -5,11 +5,11 @@ import logging
 
 import pytest
 
-from dashboards.app import VIEWS, create_app
-from dashboards.case_input import frame_trials, row_problems, trials_frame
-from dashboards.charts import comparison_rows
-from dashboards.committee import futility_html
-from dashboards.state import CaseSession
+from futility.dashboards.app import VIEWS, create_app
+from futility.dashboards.case_input import frame_trials, row_problems, trials_frame
+from futility.dashboards.charts import comparison_rows
+from futility.dashboards.committee import futility_html
+from futility.dashboards.state import CaseSession
 from futility.case import demo_case_path
 from test_dashboard_support import stand_in_assess
 
@@ -178,7 +178,7 @@ def test_no_case_content_in_logs(caplog) -> None:
 
 def test_store_panel_saves_and_lists_history(app, session: CaseSession, tmp_path) -> None:
     """Saving from the committee view stores the assessment and the history lists it; a review is recorded."""
-    from dashboards.store_panel import StorePanel
+    from futility.dashboards.store_panel import StorePanel
     from futility.store import CaseStore
 
     url = f"sqlite:///{tmp_path / 'store.db'}"

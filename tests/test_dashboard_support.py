@@ -20,8 +20,8 @@ from futility.clinical.screening import contraindications, inflammation_note, sc
 from futility.clinical.staging import maudsley, thase_rush
 from futility.clinical.trd import assess_trd
 from futility.decision import GateContext, Policy, decide
-from futility.draws import OptionDraws
-from futility.prognosis import Prognosis
+from futility.prognosis.draws import OptionDraws
+from futility.prognosis.predict import Prognosis
 
 #: Synthetic (remission, response-or-better, burden) Beta parameters per option kind: test data only.
 SYNTHETIC = {"ect": (8, 12, 10, 10, 6, 14), "esketamine": (5, 15, 8, 12, 4, 16), "maoi": (2, 30, 4, 28, 9, 11)}

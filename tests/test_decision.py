@@ -8,7 +8,7 @@ import pytest
 
 from futility.case import Values
 from futility.decision import PALLIATIVE, Decision, GateContext, Policy, decide, resolve_utilities
-from futility.draws import OptionDraws
+from futility.prognosis.draws import OptionDraws
 
 GUIDELINE = frozenset(
     {"ssri", "snri", "ndri", "nassa", "tca", "maoi", "lithium_augmentation", "antipsychotic_augmentation", "ect", "esketamine"}
@@ -77,7 +77,7 @@ def test_qualitative_probability_is_share_of_draws_where_palliative_is_not_beate
 
 def test_hdi_is_the_narrowest_interval():
     """With draws 0..9 and an outlier at 100, the 90% HDI excludes the outlier."""
-    from futility.intervals import hdi_rows as hdi
+    from futility.prognosis.intervals import hdi_rows as hdi
 
     lo, hi = hdi(np.array([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100.0]]), 0.9)
     assert (lo[0], hi[0]) == (0.0, 9.0)

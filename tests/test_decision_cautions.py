@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from futility.decision import GateContext, decide
-from futility.draws import OptionDraws
+from futility.prognosis.draws import OptionDraws
 
 
 def _draws(option: str, remission: float, n: int = 400) -> OptionDraws:

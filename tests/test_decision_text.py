@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from futility.case import Values
 from futility.decision import GateContext, Policy, decide
-from futility.draws import OptionDraws
+from futility.prognosis.draws import OptionDraws
 from tests.strategies import gate_contexts, option_draw_sets, patient_values
 
 GUIDELINE = frozenset(

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from futility.evidence import evidence_hash, load_effects, load_outcomes, parse_mixture
-from futility.model import FACTORS, OPTION_KINDS
+from futility.model.evidence import evidence_hash, load_effects, load_outcomes, parse_mixture
+from futility.model.fit import FACTORS, OPTION_KINDS
 
 
 def test_every_outcome_row_is_cited_and_tagged():
@@ -67,7 +67,7 @@ def test_effects_have_cis_or_are_factor_priors():
             assert eff.ci_low < eff.estimate < eff.ci_high, eff.id
             assert eff.option in OPTION_KINDS and set(eff.reference) <= set(OPTION_KINDS)
         elif eff.parameter == "beta_ect":
-            from futility.cohorts import ECT_FACTORS
+            from futility.model.cohorts import ECT_FACTORS
 
             assert eff.option in ECT_FACTORS and eff.ci_low < eff.estimate < eff.ci_high, eff.id
         else:
@@ -92,7 +92,7 @@ def test_evidence_hash_changes_with_extra_data():
 def test_definitions_column_is_a_closed_vocabulary(tmp_path):
     import csv
 
-    from futility.evidence import OUTCOMES_CSV
+    from futility.model.evidence import OUTCOMES_CSV
 
     rows = list(csv.DictReader(open(OUTCOMES_CSV, newline="", encoding="utf-8")))
     rows[0]["definitions"] = "per-study"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from futility.intervals import hdi, hdi_rows
+from futility.prognosis.intervals import hdi, hdi_rows
 
 
 @settings(max_examples=60, deadline=None)

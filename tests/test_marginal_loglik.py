@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from futility import model
+from futility.model import fit as model
 
 pytensor = pytest.importorskip("pytensor")
 import pytensor.tensor as pt  # noqa: E402
 
-from futility.marginal_loglik import history_logsumexp  # noqa: E402
+from futility.model.marginal_loglik import history_logsumexp  # noqa: E402
 
 
 def reference_total(table, index, count, log_w):
@@ -104,8 +104,8 @@ def test_registry_term_equals_the_brute_force_marginal_likelihood(tmp_path: Path
     )
     alpha, mu_alpha, delta, mu_delta, lam, kappa, beta, beta_ect, sigma_u, sigma_v, ect_loading = params
     kinds = model.OPTION_KINDS
-    from futility.cohorts import ECT_COLUMNS, KIND_GROUP_INDEX, ect_factors, ect_reference_mix, reference_mix
-    from futility.evidence import load_outcomes
+    from futility.model.cohorts import ECT_COLUMNS, KIND_GROUP_INDEX, ect_factors, ect_reference_mix, reference_mix
+    from futility.model.evidence import load_outcomes
 
     x_ref = reference_mix(load_outcomes())
     ect_ref = ect_reference_mix(load_outcomes())

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from futility import model
+from futility.model import fit as model
 from futility.errors import PosteriorError, UserError
-from futility.evidence import load_outcomes
+from futility.model.evidence import load_outcomes
 
 REGISTRY_HEADER = "patient_id,order,option,adequate,outcome,significant_burden,severe,psychotic_features,comorbid_anxiety,episode_months\n"
 
@@ -27,7 +27,7 @@ def write_registry(tmp_path: Path, rows: list[str]) -> Path:
 
 def test_versions_and_gate_agree_between_model_and_loader():
     """The loader (no PyMC) and the model agree on the model version and the convergence gate."""
-    from futility import posterior
+    from futility.prognosis import posterior
 
     assert posterior.MODEL_VERSION == model.MODEL_VERSION
     assert posterior.GATE == model.GATE
@@ -35,7 +35,7 @@ def test_versions_and_gate_agree_between_model_and_loader():
 
 def test_evidence_arrays_follow_the_rows():
     """Fitted rows become arrays: mixtures sum to one, failure distributions expand into weighted sub-rows."""
-    from futility.cohorts import arm_design, efficacy_rows, reference_mix
+    from futility.model.cohorts import arm_design, efficacy_rows, reference_mix
 
     outcomes = load_outcomes()
     rows = efficacy_rows(outcomes)
@@ -110,8 +110,8 @@ def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
     """A tiny PyMC fit is saved, refused by the loader for failing the gate, and usable once it passes."""
     import h5py
 
-    from futility.posterior import load_posterior
-    from futility.validation import draws_from_posterior, predict_arms
+    from futility.prognosis.posterior import load_posterior
+    from futility.model.validation import draws_from_posterior, predict_arms
 
     idata = model.fit(draws=60, tune=60, chains=2, sampler="pymc", random_seed=7)
     path = model.save_posterior(idata, tmp_path / "small.nc")
@@ -125,7 +125,7 @@ def test_small_fit_is_refused_then_usable_when_converged(tmp_path):
     post = load_posterior(path)
     assert post.n_draws == 120 and post.version == model.MODEL_VERSION
     level1 = [r for r in load_outcomes() if r.id == "stard_level1_total"]
-    from futility.cohorts import reference_mix
+    from futility.model.cohorts import reference_mix
 
     rate = predict_arms(draws_from_posterior(post), level1, reference_mix(load_outcomes()))
     assert 0.1 < rate.mean() < 0.7  # a short fit lands somewhere near STAR*D level 1
@@ -158,7 +158,7 @@ def test_nutpie_registry_fit_moves_ect_above_the_shipped_posterior(tmp_path):
     Patients who remit with ECT after an SSRI failure 90% of the time pull the ECT effect above the
     published-evidence posterior shipped with the package.
     """
-    from futility.posterior import load_posterior
+    from futility.prognosis.posterior import load_posterior
 
     reg = model.read_registry(ect_after_ssri_registry(tmp_path))
     updated = model.fit(reg, draws=200, chains=2, random_seed=5)  # the registry default warm-up (500)
@@ -207,8 +207,8 @@ def test_fake_fit_is_saved_refused_by_the_gate_then_loadable(tmp_path, fake_samp
     """
     from fakes import SAMPLER_NAME
 
-    from futility.posterior import load_posterior
-    from futility.validation import draws_from_posterior, predict_arms
+    from futility.prognosis.posterior import load_posterior
+    from futility.model.validation import draws_from_posterior, predict_arms
 
     idata = model.fit(draws=60, tune=60, chains=2, sampler="pymc", random_seed=7)
     assert idata.attrs_futility["sampler"] == SAMPLER_NAME
@@ -224,7 +224,7 @@ def test_fake_fit_is_saved_refused_by_the_gate_then_loadable(tmp_path, fake_samp
     np.testing.assert_allclose(post.alpha, idata.posterior["alpha"].values.reshape(120, -1))  # the draws survive the file
     assert post.option_kinds == tuple(model.OPTION_KINDS)
     level1 = [r for r in load_outcomes() if r.id == "stard_level1_total"]
-    from futility.cohorts import reference_mix
+    from futility.model.cohorts import reference_mix
 
     rate = predict_arms(draws_from_posterior(post), level1, reference_mix(load_outcomes()))
     assert rate.shape == (120, 1) and np.all((rate > 0) & (rate < 1))  # the draws feed the arm predictions
@@ -279,8 +279,8 @@ def test_fit_command_writes_a_loadable_posterior(tmp_path, fake_sampler):
     from typer.testing import CliRunner
 
     from futility.cli import app
-    from futility.evidence import evidence_hash
-    from futility.posterior import load_posterior
+    from futility.model.evidence import evidence_hash
+    from futility.prognosis.posterior import load_posterior
 
     registry = write_registry(tmp_path, ["a,1,ssri,1,non_response,0,1,0,0,30", "a,2,ect,1,remission,1,1,0,0,30"])
     out = tmp_path / "site.nc"

@@ -6,9 +6,9 @@ import pytest
 
 from futility.case import case_from_dict
 from futility.clinical.adequacy import assess_trials
-from futility.evidence import load_outcomes
-from futility.posterior import load_posterior
-from futility.prognosis import prognose
+from futility.model.evidence import load_outcomes
+from futility.prognosis.posterior import load_posterior
+from futility.prognosis.predict import prognose
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,8 @@ def _rows(prefix: str):
 
 def _predict(posterior, rows, setting: str | None = None):
     """Predicted rates (S, R) of published rows: in a fitted trial's setting, or a new one's."""
-    from futility.cohorts import reference_mix
-    from futility.validation import draws_from_posterior, predict_arms
+    from futility.model.cohorts import reference_mix
+    from futility.model.validation import draws_from_posterior, predict_arms
 
     effect = None
     if setting is not None:
@@ -70,7 +70,7 @@ def test_demo_ect_keeps_the_published_range_after_medication_failure_in_view(pos
     from pathlib import Path
 
     from futility.case import load_case
-    from futility.prognosis import summarise
+    from futility.prognosis.predict import summarise
 
     case = load_case(Path(__file__).resolve().parents[1] / "futility" / "data" / "demo-case.yaml")
     result = prognose(case, assess_trials(case), [], posterior)
@@ -163,7 +163,7 @@ def test_burden_scale_reproduces_both_star_d_level_one_rates():
     import arviz as az
     from scipy.special import expit
 
-    from futility.posterior import default_posterior_path
+    from futility.prognosis.posterior import default_posterior_path
 
     post = az.from_netcdf(default_posterior_path()).posterior
     ssri = post["delta"].sel(option="ssri").values.ravel()
@@ -186,7 +186,7 @@ def test_repeat_ect_figure_is_marked_where_the_evidence_is_missing(posterior):
     without ECT carries no such note."""
     from futility.assessment import assess
     from futility.commands.assess import render_text
-    from futility.report._context import _prognosis as report_rows
+    from futility.render.report._context import _prognosis as report_rows
 
     case = _case(72, "severe", LONG_SEVERE)
     a = assess(case, posterior=posterior)
@@ -197,7 +197,7 @@ def test_repeat_ect_figure_is_marked_where_the_evidence_is_missing(posterior):
     assert "note: a repeat course after an adequate ECT course" in render_text(out)
     rows, _ = report_rows(out)
     assert [r["note"] for r in rows if r.get("note")] == [notes["ect"]]
-    from dashboards.consultation import option_cards_html
+    from futility.dashboards.consultation import option_cards_html
 
     assert "second course of ECT after one that did not work" in option_cards_html(out["prognosis"])
     plain = assess(_case(12, None, [_drug("sertraline", 150)]), posterior=posterior).to_dict()

@@ -139,7 +139,7 @@ def test_missing_pdf_extra_does_not_block_html(monkeypatch):
     assert missing_modules("pdf") == ["xhtml2pdf"]
     assert missing_modules("dashboard") == []
     from futility.errors import UserError
-    from futility.report import html_to_pdf
+    from futility.render.report import html_to_pdf
 
     with pytest.raises(UserError, match=r"pip install 'futility\[pdf\]'"):
         html_to_pdf("<html></html>")
@@ -204,3 +204,24 @@ def test_html_report_needs_only_the_core(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+def test_every_package_folder_is_declared_and_dashboards_is_mapped_under_futility():
+    """A folder with an __init__.py that pyproject does not list would be missing from a wheel."""
+    declared = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    mapped = PYPROJECT["tool"]["setuptools"]["package-dir"]
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "futility").rglob("__init__.py")}
+    found |= {"futility.dashboards"} if (ROOT / "dashboards" / "__init__.py").exists() else set()
+    assert declared == found
+    assert mapped == {"futility.dashboards": "dashboards"}
+    assert not any(name == "dashboards" or name.startswith("dashboards.") for name in declared)
+
+
+def test_no_top_level_dashboards_package_is_installed(tmp_path):
+    """Outside the checkout, `dashboards` is not importable; `futility.dashboards` is."""
+    code = (
+        "import importlib.util as u; "
+        "print(u.find_spec('dashboards') is None, u.find_spec('futility.dashboards') is not None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

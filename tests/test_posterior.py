@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from futility.errors import PosteriorError
-from futility.posterior import GATE, MODEL_VERSION, default_posterior_path, load_posterior
+from futility.prognosis.posterior import GATE, MODEL_VERSION, default_posterior_path, load_posterior
 
 
 @pytest.fixture()
@@ -99,8 +99,8 @@ def test_per_patient_path_imports_no_pymc_arviz_or_scipy():
         "import sys\n"
         "from futility.case import load_case, demo_case_path\n"
         "from futility.clinical.adequacy import assess_trials\n"
-        "from futility.posterior import load_posterior\n"
-        "from futility.prognosis import prognose\n"
+        "from futility.prognosis.posterior import load_posterior\n"
+        "from futility.prognosis.predict import prognose\n"
         "case = load_case(demo_case_path())\n"
         "prognose(case, assess_trials(case), [], load_posterior())\n"
         "print(','.join(m for m in ('pymc', 'arviz', 'panel', 'pytensor', 'scipy') if m in sys.modules))\n"

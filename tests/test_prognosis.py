@@ -14,8 +14,8 @@ from scipy import integrate
 from scipy.special import expit
 
 from futility.clinical.adequacy import TrialAssessment
-from futility.posterior import PosteriorDraws
-from futility.prognosis import CANDIDATE_OPTIONS, hdi, prognose
+from futility.prognosis.posterior import PosteriorDraws
+from futility.prognosis.predict import CANDIDATE_OPTIONS, hdi, prognose
 
 KINDS = ("ssri", "snri", "ect", "lithium_augmentation")
 FACTORS = ("severe", "psychotic_features", "comorbid_anxiety", "episode_months", "age_decades")
@@ -295,7 +295,7 @@ def test_hdi_of_uniform_draws():
 
 def test_candidates_are_model_kinds():
     """Every default candidate option is a kind the shipped model estimates."""
-    from futility.model import OPTION_KINDS
+    from futility.model.fit import OPTION_KINDS
 
     assert set(CANDIDATE_OPTIONS) <= set(OPTION_KINDS)
 
@@ -370,7 +370,7 @@ def test_a_failed_ect_course_lowers_the_next_course_more_than_a_failed_drug():
 @pytest.mark.parametrize("scale", [1.0, 400.0])  # 400: the product of odds overflows, the sum of terms is taken
 def test_ect_course_likelihood_matches_the_direct_log_logistic_sum(scale):
     """The factorised likelihood of ECT courses on the (u, e) grid equals -sum log(1 + exp(-sign value))."""
-    from futility.prognosis import _Evidence, _own_log_lik
+    from futility.prognosis.predict import _Evidence, _own_log_lik
 
     rng = np.random.default_rng(3)
     cuts = rng.normal(0, 1, (2, 5)) * scale

@@ -6,8 +6,8 @@ import re
 import pytest
 from hypothesis import given, settings
 
-from futility.report import DECISION_STATEMENT, render_html, render_record, write_report
-from futility.report import charts
+from futility.render.report import DECISION_STATEMENT, render_html, render_record, write_report
+from futility.render.report import charts
 from futility.store import CaseStore
 from records_sample import demo_case, real_assessment, sample_assessment
 from strategies import json_values, outcome_probabilities

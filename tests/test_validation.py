@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from futility.cohorts import arm_design, efficacy_rows, reference_mix
-from futility.evidence import load_outcomes
-from futility.validation import coverage_summary, leave_one_trial_out
+from futility.model.cohorts import arm_design, efficacy_rows, reference_mix
+from futility.model.evidence import load_outcomes
+from futility.model.validation import coverage_summary, leave_one_trial_out
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_expected_and_sampling_errors_follow_their_definitions():
     the binomial mean absolute deviation: about sqrt(2 / pi) sqrt(p (1 - p) / n) for a large arm."""
     from dataclasses import replace
 
-    from futility.validation import arm_checks
+    from futility.model.validation import arm_checks
 
     row = next(r for r in efficacy_rows(load_outcomes()) if r.id == "stard_l1_remission")
     rng = np.random.default_rng(3)

@@ -34,42 +34,44 @@ def _assess_file(case_path: Path, posterior: Optional[Path] = None, min_weeks: O
     return assess(load_case(case_path), posterior_path=posterior, criteria=criteria, policy=policy)
 
 
+def assess_command(
+    case: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object (the contract).")] = False,
+    posterior: Annotated[Optional[Path], typer.Option(help="Posterior file (netcdf) to use instead of the shipped one.")] = None,
+    min_weeks: Annotated[float, typer.Option(help="Minimum weeks for an adequate trial (policy), 0-104.", callback=finite_in(0, 104))] = 6.0,
+    min_adherence: Annotated[float, typer.Option(help="Minimum adherence for an adequate trial (policy), 0-1.", callback=finite_in(0, 1))] = 0.8,
+    futility_threshold: Annotated[Optional[float], typer.Option(help="Remission probability below which the next option counts as futile (policy), strictly between 0 and 1.", callback=finite_in(0, 1, open_low=True, open_high=True))] = None,
+    save: Annotated[bool, typer.Option("--save", help="Store the assessment in the case store.")] = False,
+    db: Annotated[Optional[str], typer.Option(help="Store URL or SQLite file (default: FUTILITY_DB or the user data file); not in-memory.", callback=persistent_db)] = None,
+    author: Annotated[Optional[str], typer.Option(help="Author recorded with --save (default: FUTILITY_AUTHOR or OS user).", callback=nonblank)] = None,
+) -> None:
+    """Assess a case: adequacy, TRD, staging, screening, prognosis and the decision analysis."""
+    with user_errors():
+        assessment = _assess_file(case, posterior, min_weeks, min_adherence, futility_threshold)
+        result = assessment.to_dict()
+        if save:
+            result["assessment_id"] = _save(assessment.case, result, db, author)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_text(result))
+
+
+def demo_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text.")] = False,
+) -> None:
+    """Assess the bundled demo case (a worked example; no patient data)."""
+    from futility.case import demo_case_path
+
+    with user_errors():
+        result = _assess_file(demo_case_path()).to_dict()
+    typer.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_text(result))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``assess`` and ``demo`` to the CLI."""
-
-    @app.command()
-    def assess(
-        case: Annotated[Path, typer.Argument(help="Case file (YAML or JSON).", show_default=False)],
-        as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object (the contract).")] = False,
-        posterior: Annotated[Optional[Path], typer.Option(help="Posterior file (netcdf) to use instead of the shipped one.")] = None,
-        min_weeks: Annotated[float, typer.Option(help="Minimum weeks for an adequate trial (policy), 0-104.", callback=finite_in(0, 104))] = 6.0,
-        min_adherence: Annotated[float, typer.Option(help="Minimum adherence for an adequate trial (policy), 0-1.", callback=finite_in(0, 1))] = 0.8,
-        futility_threshold: Annotated[Optional[float], typer.Option(help="Remission probability below which the next option counts as futile (policy), strictly between 0 and 1.", callback=finite_in(0, 1, open_low=True, open_high=True))] = None,
-        save: Annotated[bool, typer.Option("--save", help="Store the assessment in the case store.")] = False,
-        db: Annotated[Optional[str], typer.Option(help="Store URL or SQLite file (default: FUTILITY_DB or the user data file); not in-memory.", callback=persistent_db)] = None,
-        author: Annotated[Optional[str], typer.Option(help="Author recorded with --save (default: FUTILITY_AUTHOR or OS user).", callback=nonblank)] = None,
-    ) -> None:
-        """Assess a case: adequacy, TRD, staging, screening, prognosis and the decision analysis."""
-        with user_errors():
-            assessment = _assess_file(case, posterior, min_weeks, min_adherence, futility_threshold)
-            result = assessment.to_dict()
-            if save:
-                result["assessment_id"] = _save(assessment.case, result, db, author)
-        if as_json:
-            typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
-        else:
-            typer.echo(render_text(result))
-
-    @app.command()
-    def demo(
-        as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text.")] = False,
-    ) -> None:
-        """Assess the bundled demo case (a worked example; no patient data)."""
-        from futility.case import demo_case_path
-
-        with user_errors():
-            result = _assess_file(demo_case_path()).to_dict()
-        typer.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_text(result))
+    app.command("assess")(assess_command)
+    app.command("demo")(demo_command)
 
 
 def _save(case: "Case", result: dict[str, Any], db: Optional[str], author: Optional[str]) -> Any:

@@ -1,6 +1,6 @@
 """``futility report``, ``futility cases list|show|history|compare|audit`` and ``futility review``.
 
-Bind arguments, call :mod:`futility.store` and :mod:`futility.report`, print. Store and report errors
+Bind arguments, call :mod:`futility.store` and :mod:`futility.render.report`, print. Store and report errors
 are :class:`~futility.errors.UserError` and come out as one line with exit status 2.
 """
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _is_case_file(target: str) -> bool:
 
 def _report(target: str, out: Path, db: Optional[str], save: bool, author: Optional[str], identifiable: bool,
             posterior: Optional[Path]) -> str:
-    from futility.report import check_out_path, write_report
+    from futility.render.report import check_out_path, write_report
     from futility.store import resolve_author
 
     if check_out_path(out).suffix.lower() == ".pdf":
@@ -156,141 +156,149 @@ def _show(record, reviews) -> str:
     return "\n".join(terminal_safe(line) for line in lines)  # a newline inside a field is escaped too
 
 
+def report_command(
+    target: Annotated[str, typer.Argument(help="A case file (YAML/JSON) to assess, a stored assessment id, or a stored case id (its latest assessment).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .html (self-contained) or .pdf.")],
+    db: DbOption = None,
+    save: Annotated[bool, typer.Option("--save", help="With a case file: store the assessment first.")] = False,
+    author: AuthorOption = None,
+    identifiable: Annotated[bool, typer.Option("--identifiable", help="Show exact age, dates and committee comments (default: pseudonymous).")] = False,
+    posterior: Annotated[Optional[Path], typer.Option(help="Posterior file to use instead of the shipped one (case files only).")] = None,
+) -> None:
+    """Write the ethics-committee report (HTML or PDF) for a case file or a stored assessment."""
+    with user_errors():
+        _echo(_report(target, out, db, save, author, identifiable, posterior))
+
+
+cases = typer.Typer(help="Browse the case store: cases, their assessments, changes and the audit log.",
+                    no_args_is_help=True)
+
+
+@cases.command("list")
+def cases_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Every case in the store, most recently assessed first."""
+    from dataclasses import asdict
+
+    with user_errors():
+        rows = [asdict(s) for s in _store(db).list_cases()]
+    if as_json:
+        _echo_json(rows)
+        return
+    typer.echo(_table(rows, ["case_id", "assessments", "last_assessment_id", "last_at", "last_author", "reviews",
+                             "last_review_decision"]))
+
+
+@cases.command("show")
+def cases_show(
+    target: Annotated[str, typer.Argument(help="An assessment id, or a case id (shows its latest assessment).", show_default=False)],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One stored assessment with its reviews (checked against its hash)."""
+    from dataclasses import asdict
+
+    with user_errors():
+        store = _store(db)
+        record = store.get_assessment(target) if _is_id(target) else store.latest(target)
+        reviews = store.reviews(record.id)
+    if as_json:
+        _echo_json({**asdict(record), "reviews": [asdict(r) for r in reviews]})
+    else:
+        typer.echo(_show(record, reviews))
+
+
+@cases.command("history")
+def cases_history(
+    case_id: Annotated[str, typer.Argument(help="The pseudonymous case id.", show_default=False)],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every assessment of one case, oldest first."""
+    with user_errors():
+        rows = [r.summary_row() for r in _store(db).history(case_id)]
+    if as_json:
+        _echo_json(rows)
+        return
+    typer.echo(_table(rows, ["id", "created_at", "author", "model_version", "trials", "thase_rush", "maudsley",
+                             "best_option", "quantitative_futility"]))
+
+
+@cases.command("compare")
+def cases_compare(
+    first: Annotated[int, typer.Argument(help="Earlier assessment id.", show_default=False)],
+    second: Annotated[int, typer.Argument(help="Later assessment id.", show_default=False)],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What changed between two assessments: case, trials, staging, probabilities, decision, model."""
+    from dataclasses import asdict
+
+    with user_errors():
+        comparison = _store(db).compare(first, second)
+    rows = [asdict(c) for c in comparison.changes]
+    if as_json:
+        _echo_json({"a": first, "b": second, "changes": rows})
+        return
+    typer.echo(f"Assessment {first} -> {second}: {len(rows)} change(s)")
+    typer.echo(_table(rows, ["section", "item", "before", "after"]))
+
+
+@cases.command("audit")
+def cases_audit(
+    case_id: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the most recent N lines.", min=1)] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    export_head: Annotated[Optional[Path], typer.Option(
+        "--export-head", help="After a clean check, write the chain's head (line count and hash, no case data) "
+                              "to FILE; keep it outside the store.")] = None,
+    verify_against: Annotated[Optional[Path], typer.Option(
+        "--verify-against", help="Also check that the chain still holds the head exported to FILE "
+                                 "(catches the removal of the last lines).")] = None,
+) -> None:
+    """The audit log (who did what, when) and an integrity check of the whole store (exit 1 if broken)."""
+    from dataclasses import asdict
+
+    with user_errors():
+        store = _store(db)
+        exported = _read_head(verify_against) if verify_against is not None else None
+        entries = store.audit_log(case_id=case_id, limit=limit)
+        problems = store.verify(exported)
+        head = None
+        if export_head is not None and not problems:
+            head = store.chain_head()
+            _write_atomic(export_head, json.dumps(head, indent=2) + "\n", "--export-head")
+    if as_json:
+        _echo_json({"entries": [asdict(e) for e in entries], "problems": problems, "exported_head": head})
+    else:
+        typer.echo(_table([asdict(e) for e in entries], ["id", "at", "actor", "action", "case_id", "object_type", "object_id"]))
+        _echo("integrity: " + ("intact" if not problems else "; ".join(problems)))
+        if head is not None:
+            _echo(f"chain head ({head['lines']} lines, line {head['last_id']}) written to {export_head}")
+        elif export_head is not None:
+            _echo(f"chain head not written to {export_head}: the store has integrity problems")
+    if problems:
+        raise typer.Exit(code=1)
+
+
+def review_command(
+    assessment_id: Annotated[int, typer.Argument(help="The stored assessment the committee reviewed.", show_default=False)],
+    decision: Annotated[str, typer.Option("--decision", help="endorse | endorse_with_conditions | request_more_information | do_not_endorse")],
+    comment: Annotated[str, typer.Option("--comment", help="The committee's reasoning or conditions.")] = "",
+    reviewer: Annotated[Optional[str], typer.Option("--reviewer", "--author", help="Reviewer or committee (default: FUTILITY_AUTHOR or the OS user).", callback=nonblank)] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Date of the committee's decision, YYYY-MM-DD (default: today).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record a committee review of a stored assessment (reviews are never edited; add a new one)."""
+    from futility.store import resolve_author
+
+    with user_errors():
+        saved = _store(db).add_review(assessment_id, resolve_author(reviewer), decision, comment, date)
+    _echo(f"review {saved.id} recorded: assessment {saved.assessment_id}, {saved.decision}, by {saved.reviewer}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``report``, ``cases`` and ``review`` to the CLI."""
-
-    @app.command()
-    def report(
-        target: Annotated[str, typer.Argument(help="A case file (YAML/JSON) to assess, a stored assessment id, or a stored case id (its latest assessment).", show_default=False)],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .html (self-contained) or .pdf.")],
-        db: DbOption = None,
-        save: Annotated[bool, typer.Option("--save", help="With a case file: store the assessment first.")] = False,
-        author: AuthorOption = None,
-        identifiable: Annotated[bool, typer.Option("--identifiable", help="Show exact age, dates and committee comments (default: pseudonymous).")] = False,
-        posterior: Annotated[Optional[Path], typer.Option(help="Posterior file to use instead of the shipped one (case files only).")] = None,
-    ) -> None:
-        """Write the ethics-committee report (HTML or PDF) for a case file or a stored assessment."""
-        with user_errors():
-            _echo(_report(target, out, db, save, author, identifiable, posterior))
-
-    cases = typer.Typer(help="Browse the case store: cases, their assessments, changes and the audit log.",
-                        no_args_is_help=True)
+    app.command("report")(report_command)
     app.add_typer(cases, name="cases")
-
-    @cases.command("list")
-    def cases_list(db: DbOption = None, as_json: JsonOption = False) -> None:
-        """Every case in the store, most recently assessed first."""
-        from dataclasses import asdict
-
-        with user_errors():
-            rows = [asdict(s) for s in _store(db).list_cases()]
-        if as_json:
-            _echo_json(rows)
-            return
-        typer.echo(_table(rows, ["case_id", "assessments", "last_assessment_id", "last_at", "last_author", "reviews",
-                                 "last_review_decision"]))
-
-    @cases.command("show")
-    def cases_show(
-        target: Annotated[str, typer.Argument(help="An assessment id, or a case id (shows its latest assessment).", show_default=False)],
-        db: DbOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """One stored assessment with its reviews (checked against its hash)."""
-        from dataclasses import asdict
-
-        with user_errors():
-            store = _store(db)
-            record = store.get_assessment(target) if _is_id(target) else store.latest(target)
-            reviews = store.reviews(record.id)
-        if as_json:
-            _echo_json({**asdict(record), "reviews": [asdict(r) for r in reviews]})
-        else:
-            typer.echo(_show(record, reviews))
-
-    @cases.command("history")
-    def cases_history(
-        case_id: Annotated[str, typer.Argument(help="The pseudonymous case id.", show_default=False)],
-        db: DbOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """Every assessment of one case, oldest first."""
-        with user_errors():
-            rows = [r.summary_row() for r in _store(db).history(case_id)]
-        if as_json:
-            _echo_json(rows)
-            return
-        typer.echo(_table(rows, ["id", "created_at", "author", "model_version", "trials", "thase_rush", "maudsley",
-                                 "best_option", "quantitative_futility"]))
-
-    @cases.command("compare")
-    def cases_compare(
-        first: Annotated[int, typer.Argument(help="Earlier assessment id.", show_default=False)],
-        second: Annotated[int, typer.Argument(help="Later assessment id.", show_default=False)],
-        db: DbOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """What changed between two assessments: case, trials, staging, probabilities, decision, model."""
-        from dataclasses import asdict
-
-        with user_errors():
-            comparison = _store(db).compare(first, second)
-        rows = [asdict(c) for c in comparison.changes]
-        if as_json:
-            _echo_json({"a": first, "b": second, "changes": rows})
-            return
-        typer.echo(f"Assessment {first} -> {second}: {len(rows)} change(s)")
-        typer.echo(_table(rows, ["section", "item", "before", "after"]))
-
-    @cases.command("audit")
-    def cases_audit(
-        case_id: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
-        limit: Annotated[Optional[int], typer.Option(help="Only the most recent N lines.", min=1)] = None,
-        db: DbOption = None,
-        as_json: JsonOption = False,
-        export_head: Annotated[Optional[Path], typer.Option(
-            "--export-head", help="After a clean check, write the chain's head (line count and hash, no case data) "
-                                  "to FILE; keep it outside the store.")] = None,
-        verify_against: Annotated[Optional[Path], typer.Option(
-            "--verify-against", help="Also check that the chain still holds the head exported to FILE "
-                                     "(catches the removal of the last lines).")] = None,
-    ) -> None:
-        """The audit log (who did what, when) and an integrity check of the whole store (exit 1 if broken)."""
-        from dataclasses import asdict
-
-        with user_errors():
-            store = _store(db)
-            exported = _read_head(verify_against) if verify_against is not None else None
-            entries = store.audit_log(case_id=case_id, limit=limit)
-            problems = store.verify(exported)
-            head = None
-            if export_head is not None and not problems:
-                head = store.chain_head()
-                _write_atomic(export_head, json.dumps(head, indent=2) + "\n", "--export-head")
-        if as_json:
-            _echo_json({"entries": [asdict(e) for e in entries], "problems": problems, "exported_head": head})
-        else:
-            typer.echo(_table([asdict(e) for e in entries], ["id", "at", "actor", "action", "case_id", "object_type", "object_id"]))
-            _echo("integrity: " + ("intact" if not problems else "; ".join(problems)))
-            if head is not None:
-                _echo(f"chain head ({head['lines']} lines, line {head['last_id']}) written to {export_head}")
-            elif export_head is not None:
-                _echo(f"chain head not written to {export_head}: the store has integrity problems")
-        if problems:
-            raise typer.Exit(code=1)
-
-    @app.command()
-    def review(
-        assessment_id: Annotated[int, typer.Argument(help="The stored assessment the committee reviewed.", show_default=False)],
-        decision: Annotated[str, typer.Option("--decision", help="endorse | endorse_with_conditions | request_more_information | do_not_endorse")],
-        comment: Annotated[str, typer.Option("--comment", help="The committee's reasoning or conditions.")] = "",
-        reviewer: Annotated[Optional[str], typer.Option("--reviewer", "--author", help="Reviewer or committee (default: FUTILITY_AUTHOR or the OS user).", callback=nonblank)] = None,
-        date: Annotated[Optional[str], typer.Option("--date", help="Date of the committee's decision, YYYY-MM-DD (default: today).")] = None,
-        db: DbOption = None,
-    ) -> None:
-        """Record a committee review of a stored assessment (reviews are never edited; add a new one)."""
-        from futility.store import resolve_author
-
-        with user_errors():
-            saved = _store(db).add_review(assessment_id, resolve_author(reviewer), decision, comment, date)
-        _echo(f"review {saved.id} recorded: assessment {saved.assessment_id}, {saved.decision}, by {saved.reviewer}")
+    app.command("review")(review_command)

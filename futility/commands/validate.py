@@ -1,6 +1,6 @@
 """``futility validate``: leave-one-trial-out cross-validation and the calibration report.
 
-Binds arguments and renders :mod:`futility.validation`'s results as text, JSON or the markdown page
+Binds arguments and renders :mod:`futility.model.validation`'s results as text, JSON or the markdown page
 ``docs/calibration.md`` (``--out``). The refits import PyMC and take about half a minute per trial on
 two cores; ``--trials`` restricts the folds (comma-separated trial ids).
 """
@@ -47,7 +47,7 @@ def _summary_line(label: str, summary: dict) -> str:
 
 
 def render_markdown(report: dict) -> str:
-    """The calibration page from :func:`futility.validation.calibration_report`'s result."""
+    """The calibration page from :func:`futility.model.validation.calibration_report`'s result."""
     loo = report["loo"]
     lines = [
         "# Calibration of the prognostic model",
@@ -126,39 +126,40 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def validate_command(
+    out: Annotated[Optional[Path], typer.Option(help="write the calibration page (markdown) here")] = None,
+    trials: Annotated[Optional[str], typer.Option(help="comma-separated trial ids (default: every fitted trial)")] = None,
+    draws: Annotated[int, typer.Option(min=100, max=20000, help="draws per chain in each refit")] = 500,
+    tune: Annotated[int, typer.Option(min=100, max=20000, help="tuning steps per chain in each refit")] = 1000,
+    chains: Annotated[int, typer.Option(min=2, max=16, help="chains per refit")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON")] = False,
+) -> None:
+    """Leave-one-trial-out cross-validation of the prognosis, and the calibration report."""
+    with user_errors():
+        require_extra("model", "futility validate")
+        from futility.model import validation
+
+        folds = [t.strip() for t in trials.split(",") if t.strip()] if trials else None
+
+        def progress(trial, checks, seconds):
+            inside = sum(c.inside for c in checks)
+            print(f"  {trial}: {inside}/{len(checks)} arms inside, {seconds:.0f} s", file=sys.stderr, flush=True)
+
+        try:
+            report = validation.calibration_report(trials=folds, draws=draws, tune=tune, chains=chains, progress=progress)
+        except ValueError as exc:
+            raise UserError(f"--trials: {exc}") from None
+        if out is not None:
+            out.write_text(render_markdown(report), encoding="utf-8")
+        if as_json:
+            print(json.dumps(validation.report_to_dict(report), indent=2))
+        else:
+            for label, summary in report["loo_summary"].items():
+                if summary["arms"]:
+                    print(f"{label}: {summary['arms']} arms, coverage {_pct(summary['coverage'])}, "
+                          f"mean absolute error {summary['mae_points']:.1f} points")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``validate`` to the app."""
-
-    @app.command("validate")
-    def validate(
-        out: Annotated[Optional[Path], typer.Option(help="write the calibration page (markdown) here")] = None,
-        trials: Annotated[Optional[str], typer.Option(help="comma-separated trial ids (default: every fitted trial)")] = None,
-        draws: Annotated[int, typer.Option(min=100, max=20000, help="draws per chain in each refit")] = 500,
-        tune: Annotated[int, typer.Option(min=100, max=20000, help="tuning steps per chain in each refit")] = 1000,
-        chains: Annotated[int, typer.Option(min=2, max=16, help="chains per refit")] = 2,
-        as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON")] = False,
-    ) -> None:
-        """Leave-one-trial-out cross-validation of the prognosis, and the calibration report."""
-        with user_errors():
-            require_extra("model", "futility validate")
-            from futility import validation
-
-            folds = [t.strip() for t in trials.split(",") if t.strip()] if trials else None
-
-            def progress(trial, checks, seconds):
-                inside = sum(c.inside for c in checks)
-                print(f"  {trial}: {inside}/{len(checks)} arms inside, {seconds:.0f} s", file=sys.stderr, flush=True)
-
-            try:
-                report = validation.calibration_report(trials=folds, draws=draws, tune=tune, chains=chains, progress=progress)
-            except ValueError as exc:
-                raise UserError(f"--trials: {exc}") from None
-            if out is not None:
-                out.write_text(render_markdown(report), encoding="utf-8")
-            if as_json:
-                print(json.dumps(validation.report_to_dict(report), indent=2))
-            else:
-                for label, summary in report["loo_summary"].items():
-                    if summary["arms"]:
-                        print(f"{label}: {summary['arms']} arms, coverage {_pct(summary['coverage'])}, "
-                              f"mean absolute error {summary['mae_points']:.1f} points")
+    app.command("validate")(validate_command)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from futility.decision._expected import DrawStack, all_eu, expected_loss, p_best
-from futility.intervals import hdi_rows
+from futility.prognosis.intervals import hdi_rows
 from futility.decision._judgements import (
     Gate,
     QualitativeFutility,

@@ -34,7 +34,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from futility.evidence import (
+from futility.model.evidence import (
     BLINDING,
     DECLINE_GROUPS,
     KIND_GROUP,

@@ -12,8 +12,8 @@ import re
 import sys
 from typing import Any
 
-from futility.report import charts
-from futility.report.charts import OKABE_ITO
+from futility.render.report import charts
+from futility.render.report.charts import OKABE_ITO
 
 PALLIATIVE = "palliative_focus"
 

@@ -92,7 +92,7 @@ BLINDING: tuple[str, ...] = ("open", "single_blind", "double_blind")
 #: Cohort covariates (the cohort's mix of patient factors); empty cells are taken at the reference mix.
 COVARIATE_COLUMNS: tuple[str, ...] = ("age_mean", "episode_months", "severe_share", "psychotic_share", "anxiety_share")
 
-_DIR = Path(str(resources.files("futility") / "evidence"))
+_DIR = Path(str(resources.files("futility") / "data" / "evidence"))
 OUTCOMES_CSV = _DIR / "outcomes.csv"
 EFFECTS_CSV = _DIR / "effects.csv"
 

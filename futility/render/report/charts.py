@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from html import escape
 
-from futility.palette import OKABE_ITO
+from futility.render.palette import OKABE_ITO
 
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
 

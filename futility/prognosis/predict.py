@@ -40,11 +40,11 @@ from typing import Any, Iterable
 import numpy as np
 
 from futility.clinical.screening import by_severity
-from futility.draws import OptionDraws
-from futility.cohorts import ECT_REPLACES, ECT_TRAIT_NODES, ect_factors, ect_own_spread
-from futility.evidence import OPTION_KINDS, offered_kinds
-from futility.intervals import HDI_PROB, hdi, summarise
-from futility.posterior import PosteriorDraws
+from futility.prognosis.draws import OptionDraws
+from futility.model.cohorts import ECT_REPLACES, ECT_TRAIT_NODES, ect_factors, ect_own_spread
+from futility.model.evidence import OPTION_KINDS, offered_kinds
+from futility.prognosis.intervals import HDI_PROB, hdi, summarise
+from futility.prognosis.posterior import PosteriorDraws
 
 __all__ = [
     "CANDIDATE_OPTIONS", "HDI_PROB", "REMISSION_DEFINITION", "Prognosis", "hdi", "option_kind", "prognose", "summarise",

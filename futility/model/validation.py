@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from futility.cohorts import (
+from futility.model.cohorts import (
     arm_design,
     arm_rates,
     efficacy_rows,
@@ -24,7 +24,7 @@ from futility.cohorts import (
     reference_mix,
     trial_effect_scale,
 )
-from futility.evidence import Outcome, load_effects, load_outcomes
+from futility.model.evidence import Outcome, load_effects, load_outcomes
 
 __all__ = ["ArmCheck", "arm_checks", "coverage_summary", "leave_one_trial_out", "predict_arms"]
 
@@ -78,7 +78,7 @@ def draws_from_idata(idata) -> dict[str, np.ndarray]:
 
 
 def draws_from_posterior(posterior) -> dict[str, np.ndarray]:
-    """The same arrays from a stored posterior (:class:`futility.posterior.PosteriorDraws`)."""
+    """The same arrays from a stored posterior (:class:`futility.prognosis.posterior.PosteriorDraws`)."""
     out = {name: getattr(posterior, name) for name in ("alpha", "lam", "rho", "sigma_u", "kappa", "beta", "beta_ect")}
     out["ect_loading"] = posterior.ect_loading if posterior.ect_loading is not None else np.ones_like(posterior.sigma_u)
     out.update({k: v for k, v in posterior.extras.items() if k in _ARM_PARAMS})
@@ -112,7 +112,7 @@ def new_trial_effect(draws: dict[str, np.ndarray], design) -> np.ndarray:
     """(S, R): each row's trial as a new one, its effect at that trial's own scale (studies pooled, definitions).
 
     ``trial_new`` is a new single setting with standard definitions; a pooled or per-study-definition
-    row rescales the same standardised draw (:func:`futility.cohorts.trial_effect_scale`).
+    row rescales the same standardised draw (:func:`futility.model.cohorts.trial_effect_scale`).
     """
     new = draws["trial_new"][:, None]
     tau = draws.get("tau_trial")
@@ -175,7 +175,7 @@ def leave_one_trial_out(
     """Refit without each trial in turn and predict its arms as a new trial's (nutpie, one compile)."""
     import nutpie
 
-    from futility.model import build_model, sampler_defaults
+    from futility.model.fit import build_model, sampler_defaults
 
     outcomes = load_outcomes() if outcomes is None else outcomes
     effects = load_effects() if effects is None else effects
@@ -215,7 +215,7 @@ def leave_one_trial_out(
 
 
 def _interval_text(draws: np.ndarray) -> str:
-    from futility.prognosis import summarise
+    from futility.prognosis.predict import summarise
 
     s = summarise(draws)
     return f"{100 * s['mean']:.1f}% ({100 * s['hdi_low']:.1f}-{100 * s['hdi_high']:.1f}%)"
@@ -265,7 +265,7 @@ def patient_predictions(posterior, case) -> list[dict]:
     """Each offered option's remission and burden for one case, most likely remission first."""
     from futility.clinical.adequacy import assess_trials
     from futility.clinical.screening import contraindications
-    from futility.prognosis import prognose
+    from futility.prognosis.predict import prognose
 
     result = prognose(case, assess_trials(case), contraindications(case), posterior)
     rows = [
@@ -284,7 +284,7 @@ def patient_predictions(posterior, case) -> list[dict]:
 def calibration_report(trials=None, draws=500, tune=1000, chains=2, progress=None, posterior=None) -> dict:
     """Everything ``docs/calibration.md`` shows: leave-one-trial-out checks, STAR*D levels, rows kept aside, patients."""
     from futility.case import case_from_dict, load_case
-    from futility.posterior import load_posterior
+    from futility.prognosis.posterior import load_posterior
 
     outcomes = load_outcomes()
     posterior = load_posterior() if posterior is None else posterior
@@ -313,7 +313,7 @@ def calibration_report(trials=None, draws=500, tune=1000, chains=2, progress=Non
             in_setting = predict_arms(stored, levels, x_ref, trial_effect=np.repeat(col[:, None], len(levels), axis=1))
         else:
             in_setting = new
-        from futility.intervals import hdi
+        from futility.prognosis.intervals import hdi
 
         for j, r in enumerate(levels):
             lo, hi = hdi(in_setting[:, j])

@@ -19,8 +19,8 @@ from markupsafe import Markup
 from futility.atomic_write import write_atomic
 from futility.errors import UserError
 from futility.extras import require_extra
-from futility.report._context import _short as short_label
-from futility.report._context import build_context
+from futility.render.report._context import _short as short_label
+from futility.render.report._context import build_context
 
 __all__ = ["DECISION_STATEMENT", "build_context", "check_out_path", "html_to_pdf", "render_html", "render_record", "write_report"]
 
@@ -45,7 +45,7 @@ def _pct(value: Any) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("futility", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(loader=PackageLoader("futility", "data/templates"), autoescape=select_autoescape(["html", "j2"]))
     env.filters["pct"] = _pct
     env.filters["option"] = lambda v: "–" if _missing(v) else short_label(v)
     env.filters["num"] = lambda v, d=2: "–" if _missing(v) else f"{float(v):.{d}f}"

@@ -1,7 +1,7 @@
 """Load a stored population posterior as plain numpy draws (no PyMC, no ArviZ).
 
 The file is the ArviZ InferenceData netcdf written by ``futility fit`` (or the shipped default,
-``futility/posterior/default.nc``). It is read with h5py directly: importing ArviZ costs seconds and
+``futility/data/posterior/default.nc``). It is read with h5py directly: importing ArviZ costs seconds and
 the per-patient path needs only the arrays. A posterior is refused, with one line saying why, when the
 file is missing or unreadable, when its model version differs from :data:`MODEL_VERSION`, or when its
 stored diagnostics fail the convergence gate (max R-hat <= 1.01, min bulk ESS >= 400, no divergences).
@@ -19,14 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from futility.errors import PosteriorError
+from futility.model.spec import GATE, MODEL_VERSION
 
 __all__ = ["GATE", "MODEL_VERSION", "PosteriorDraws", "default_posterior_path", "load_posterior"]
 
-#: The model version: bump when the parameterisation changes; a stored posterior of another version is
-#: refused. Defined here, PyMC-free, and imported by ``futility.model`` (one definition).
-MODEL_VERSION = "trd-latent-ordinal-7"
-#: The convergence gate: a posterior failing any of these is refused at fit time and at load time.
-GATE = {"max_rhat": 1.01, "min_ess_bulk": 400.0, "divergences": 0}
 
 #: Arrays every posterior file must carry (docs/model.md): option effects and burden, patient factors,
 #: decline per failure by group, same-class resistance, the spreads, and a new trial's effect.
@@ -114,7 +110,7 @@ class PosteriorDraws:
 
 def default_posterior_path() -> Path:
     """The posterior shipped in the package."""
-    return Path(str(resources.files("futility") / "posterior" / "default.nc"))
+    return Path(str(resources.files("futility") / "data" / "posterior" / "default.nc"))
 
 
 _CACHE: dict[tuple, PosteriorDraws] = {}

@@ -10,7 +10,7 @@ Written as ordinary PyTensor ops this is a gather, a reshape-sum and a logsumexp
 scatter-add; under nutpie's numba backend those ran at about 30 ns per element and dominated every
 registry fit. Here one numba loop computes the value and the gradient together (the gradient reuses
 the softmax weights of the value), so a sampler step costs one pass over the histories. Used offline
-only, by :mod:`futility.model`; the per-patient path never imports it.
+only, by :mod:`futility.model.fit`; the per-patient path never imports it.
 """
 from __future__ import annotations
 

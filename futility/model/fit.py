@@ -2,7 +2,7 @@
 
 This is the only module that imports PyMC. It is used offline, by ``futility fit`` and
 ``scripts/build_posterior.py``; the per-patient path reads the stored draws with
-:mod:`futility.posterior` and never imports this module. The mathematics is written out in
+:mod:`futility.prognosis.posterior` and never imports this module. The mathematics is written out in
 ``docs/model.md``; in short, for patient *i* and a trial of option kind *k* after *f* adequate failures::
 
     eta        = alpha_k + x_i . beta - lam_g(k) * min(f, cap_k) + w_k u_i   u_i ~ Normal(0, sigma_u)
@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 # The model version and the convergence gate are defined once, PyMC-free, where posteriors are read.
-from futility.posterior import GATE, MODEL_VERSION
-from futility.cohorts import (
+from futility.model.spec import GATE, MODEL_VERSION
+from futility.model.cohorts import (
     ARM_NODES,
     ECT_FACTORS,
     ECT_FAILURES_EFFECT,
@@ -55,7 +55,7 @@ from futility.cohorts import (
     trial_effect_scale,
 )
 from futility.errors import PosteriorError, UserError
-from futility.evidence import (
+from futility.model.evidence import (
     DECLINE_GROUPS,
     OPTION_KINDS,
     Effect,
@@ -530,20 +530,20 @@ def _registry_efficacy(reg: Registry, x_ref, ect_ref, alpha, mu_alpha, lam, kapp
     ``eta + log(expm1 kappa) - sp(eta) - sp(eta + kappa)``, no response ``-sp(eta + kappa)``. A
     history's log-likelihood at each node is then a sum of table rows, and a log-sum-exp over the
     nodes integrates u: both in one fused loop with its gradient
-    (:func:`futility.marginal_loglik.history_logsumexp`). Cost grows with cells x nodes plus
+    (:func:`futility.model.marginal_loglik.history_logsumexp`). Cost grows with cells x nodes plus
     histories x trials x nodes of additions, not with patients x trials x nodes of transcendental work.
     Cells are centred on the reference mix (an unknown age is taken at the reference); a kind outside
     the model takes the population mean effect and the oral decline. When any cell is ECT, the nodes
     are the product of :data:`REGISTRY_NODES` nodes over u and :data:`REGISTRY_ECT_TRAIT_NODES` over
     ECT's own responsiveness e: an ECT cell's log odds is ``a + w u + s e`` (``s`` from
-    :func:`futility.cohorts.ect_own_spread`), a drug cell's ``a + u``, so a history's ECT courses share
+    :func:`futility.model.cohorts.ect_own_spread`), a drug cell's ``a + u``, so a history's ECT courses share
     ``e`` as its drug trials share ``u``.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    from futility.cohorts import ECT_COLUMNS, ect_factors, ect_own_spread
-    from futility.marginal_loglik import history_logsumexp
+    from futility.model.cohorts import ECT_COLUMNS, ect_factors, ect_own_spread
+    from futility.model.marginal_loglik import history_logsumexp
 
     if not reg.count.size:
         return
@@ -581,7 +581,7 @@ def _registry_burden(reg: Registry, delta, mu_delta, v, w) -> None:
     import pymc as pm
     import pytensor.tensor as pt
 
-    from futility.marginal_loglik import history_logsumexp
+    from futility.model.marginal_loglik import history_logsumexp
 
     log_w = np.log(w)
     delta_ext = pt.concatenate([delta, mu_delta[None]])

@@ -1,3 +1,4 @@
+"""``python -m futility``: the command line."""
 from futility.cli import main
 
 main()

@@ -13,6 +13,7 @@ from futility.errors import UserError
 if TYPE_CHECKING:  # pragma: no cover
     from futility.assessment import Assessment
     from futility.case import Case
+    from futility.contract import AssessmentOutput, Summary
 
 __all__ = ["register", "render_text"]
 
@@ -40,9 +41,15 @@ def assess_command(
     posterior: Annotated[Optional[Path], typer.Option(help="Posterior file (netcdf) to use instead of the shipped one.")] = None,
     min_weeks: Annotated[float, typer.Option(help="Minimum weeks for an adequate trial (policy), 0-104.", callback=finite_in(0, 104))] = 6.0,
     min_adherence: Annotated[float, typer.Option(help="Minimum adherence for an adequate trial (policy), 0-1.", callback=finite_in(0, 1))] = 0.8,
-    futility_threshold: Annotated[Optional[float], typer.Option(help="Remission probability below which the next option counts as futile (policy), strictly between 0 and 1.", callback=finite_in(0, 1, open_low=True, open_high=True))] = None,
+    futility_threshold: Annotated[Optional[float], typer.Option(help=(
+        "Remission probability below which the next option counts as futile "
+        "(policy), strictly between 0 and 1."
+    ), callback=finite_in(0, 1, open_low=True, open_high=True))] = None,
     save: Annotated[bool, typer.Option("--save", help="Store the assessment in the case store.")] = False,
-    db: Annotated[Optional[str], typer.Option(help="Store URL or SQLite file (default: FUTILITY_DB or the user data file); not in-memory.", callback=persistent_db)] = None,
+    db: Annotated[Optional[str], typer.Option(help=(
+        "Store URL or SQLite file (default: FUTILITY_DB or the user "
+        "data file); not in-memory."
+    ), callback=persistent_db)] = None,
     author: Annotated[Optional[str], typer.Option(help="Author recorded with --save (default: FUTILITY_AUTHOR or OS user).", callback=nonblank)] = None,
 ) -> None:
     """Assess a case: adequacy, TRD, staging, screening, prognosis and the decision analysis."""
@@ -54,7 +61,7 @@ def assess_command(
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        typer.echo(render_text(result))
+        typer.echo(render_text(assessment.to_json_model()))
 
 
 def demo_command(
@@ -64,8 +71,8 @@ def demo_command(
     from futility.case import demo_case_path
 
     with user_errors():
-        result = _assess_file(demo_case_path()).to_dict()
-    typer.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else render_text(result))
+        assessment = _assess_file(demo_case_path())
+    typer.echo(json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False) if as_json else render_text(assessment.to_json_model()))
 
 
 def register(app: typer.Typer) -> None:
@@ -90,66 +97,66 @@ def _save(case: "Case", result: dict[str, Any], db: Optional[str], author: Optio
     return CaseStore(db).save_assessment(case, result, resolve_author(author)).id
 
 
-def _interval(p: dict[str, float], scale: float = 100.0) -> str:
-    return f"{p['mean'] * scale:4.0f}% ({p['hdi_low'] * scale:.0f}-{p['hdi_high'] * scale:.0f})"
+def _interval(p: "Summary | None", scale: float = 100.0) -> str:
+    if p is None:
+        return "not computed"
+    return f"{p.mean * scale:4.0f}% ({p.hdi_low * scale:.0f}-{p.hdi_high * scale:.0f})"
 
 
-def render_text(result: dict[str, Any]) -> str:
-    """A readable text view of the assessment dict (the contract); computes nothing."""
-    lines: list[str] = [f"Case {result['case_id']}", ""]
+def render_text(result: "AssessmentOutput") -> str:
+    """A readable text view of the validated contract (:class:`futility.contract.AssessmentOutput`); computes nothing."""
+    lines: list[str] = [f"Case {result.case_id}", ""]
     lines.append("Treatment trials")
-    for t in result["trials"]:
-        pr = t.get("percent_reduction")
+    for t in result.trials:
+        pr = t.percent_reduction
         change = f"{pr:.0f}% reduction" if pr is not None else "no scores"
-        verdict = "adequate" if t["adequate"] else "NOT adequate"
-        lines.append(f"  [{t['index']}] {t['agent']} ({t['drug_class']}): {verdict}; {change}; {t['outcome'].replace('_', ' ')}")
-        for reason in t.get("reasons", []):
+        verdict = "adequate" if t.adequate else "NOT adequate"
+        lines.append(f"  [{t.index}] {t.agent} ({t.drug_class}): {verdict}; {change}; {t.outcome.replace('_', ' ')}")
+        for reason in t.reasons:
             lines.append(f"        - {reason}")
-    trd = result["trd"]
+    trd, staging = result.trd, result.staging
     lines += [
         "",
-        f"TRD criteria met: {'yes' if trd['meets_criteria'] else 'no'} "
-        f"({trd['adequate_failed_trials']} adequate failed trials, {trd['distinct_classes_failed']} distinct classes)",
-        f"Staging: Thase-Rush stage {result['staging']['thase_rush']}; "
-        f"Maudsley {result['staging']['maudsley']['score']} ({result['staging']['maudsley']['category']})",
+        f"TRD criteria met: {'yes' if trd.meets_criteria else 'no'} "
+        f"({trd.adequate_failed_trials} adequate failed trials, {trd.distinct_classes_failed} distinct classes)",
+        f"Staging: Thase-Rush stage {staging.thase_rush}; Maudsley {staging.maudsley.score} ({staging.maudsley.category})",
     ]
-    scr = result["screening"]
-    flags = ", ".join(scr.get("flags", [])) or "none"
-    missing = ", ".join(scr.get("not_done", [])) or "none"
-    lines.append(f"Screening complete: {'yes' if scr['complete'] else 'no'}; flags: {flags}; not done: {missing}")
-    for c in result["contraindications"]:
-        lines.append(f"  {c.get('severity', 'contraindicated')}: {c['option']}: {c['reason']}")
-    if result.get("inflammation"):
-        lines.append(f"Inflammation: {result['inflammation']}")
-    definition = result.get("prognosis_definition") or {}
-    lines += ["", "Prognosis for the next option (mean, 94% credible interval)"]
-    if definition:
-        lines.append(f"  Remission means {definition['definition']}, {definition['time_frame']}.")
-        lines.append(f"  Burden means {definition['burden']}; 'not known' where no study of that option reports it.")
+    scr = result.screening
+    flags = ", ".join(scr.flags) or "none"
+    missing = ", ".join(scr.not_done) or "none"
+    lines.append(f"Screening complete: {'yes' if scr.complete else 'no'}; flags: {flags}; not done: {missing}")
+    for c in result.contraindications:
+        lines.append(f"  {c.severity}: {c.option}: {c.reason}")
+    if result.inflammation:
+        lines.append(f"Inflammation: {result.inflammation}")
+    definition = result.prognosis_definition
+    dec = result.decision
+    mass = f"{dec.policy.hdi_prob:.0%}"
+    lines += ["", f"Prognosis for the next option (mean, {mass} credible interval)"]
+    lines.append(f"  Remission means {definition.definition}, {definition.time_frame}.")
+    lines.append(f"  Burden means {definition.burden}; 'not known' where no study of that option reports it.")
     lines.append(f"  {'option':30s} {'remission':>18s} {'significant burden':>20s}")
-    for p in sorted(result["prognosis"], key=lambda r: -r["p_remission"]["mean"] if r.get("p_remission") else 1):
-        if p.get("contraindicated"):
-            lines.append(f"  {p['option']:30s} not considered: {p['contraindicated']}")
+    for p in sorted(result.prognosis, key=lambda r: -r.p_remission.mean if r.p_remission else 1):
+        if p.contraindicated:
+            lines.append(f"  {p.option:30s} not considered: {p.contraindicated}")
             continue
-        burden = _interval(p["p_burden"]) if p.get("burden_known", True) else "not known"
-        lines.append(f"  {p['option']:30s} {_interval(p['p_remission']):>18s} {burden:>20s}")
-        if p.get("evidence_note"):
-            lines.append(f"    note: {p['evidence_note']}")
-    dec = result["decision"]
-    lines += ["", "Expected utility under the patient's values (mean, 94% credible interval; P(best))"]
-    for o in sorted(dec["options"], key=lambda r: -r["expected_utility"]["mean"]):
-        eu = o["expected_utility"]
-        lines.append(f"  {o['option']:30s} {eu['mean']:.3f} ({eu['hdi_low']:.3f}-{eu['hdi_high']:.3f})  P(best) {o['p_best']:.2f}")
-    qf, ql = dec["quantitative_futility"], dec["qualitative_futility"]
-    probability = "not computed" if qf.get("probability") is None else f"{qf['probability']:.2f}"
+        burden = _interval(p.p_burden) if p.burden_known else "not known"
+        lines.append(f"  {p.option:30s} {_interval(p.p_remission):>18s} {burden:>20s}")
+        if p.evidence_note:
+            lines.append(f"    note: {p.evidence_note}")
+    lines += ["", f"Expected utility under the patient's values (mean, {mass} credible interval; P(best))"]
+    for o in sorted(dec.options, key=lambda r: -r.expected_utility.mean):
+        eu = o.expected_utility
+        lines.append(f"  {o.option:30s} {eu.mean:.3f} ({eu.hdi_low:.3f}-{eu.hdi_high:.3f})  P(best) {o.p_best:.2f}")
+    qf, ql = dec.quantitative_futility, dec.qualitative_futility
+    probability = "not computed" if qf.probability is None else f"{qf.probability:.2f}"
     lines += [
         "",
-        f"Quantitative futility: {'MET' if qf['met'] else 'not met'} "
-        f"(P(remission < {qf['threshold']:.3g}) = {probability})",
-        f"Qualitative futility: {'MET' if ql['met'] else 'not met'}: {ql['reason']}",
+        f"Quantitative futility: {'MET' if qf.met else 'not met'} (P(remission < {qf.threshold:.3g}) = {probability})",
+        f"Qualitative futility: {'MET' if ql.met else 'not met'}: {ql.reason}",
     ]
-    for gate in dec.get("gates", []):
-        if not gate.get("passed", True):
-            lines.append(f"  held back by: {gate['reason']}")
-    lines += ["", dec["summary"], "", f"Model {result['model']['version']}, posterior {result['model']['posterior_file_hash'][:12]}"]
+    for gate in dec.gates:
+        if not gate.passed:
+            lines.append(f"  held back by: {gate.reason}")
+    lines += ["", dec.summary, "", f"Model {result.model.version}, posterior {result.model.posterior_file_hash[:12]}"]
     return "\n".join(lines)

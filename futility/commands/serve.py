@@ -21,14 +21,20 @@ def serve_command(
     case: Annotated[Optional[Path], typer.Argument(help="Case file (YAML or JSON); the demo case when left out.", show_default=False)] = None,
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 5006,
     address: Annotated[str, typer.Option(help="Address to bind; anything but localhost needs authentication.")] = "127.0.0.1",
-    basic_auth: Annotated[Optional[str], typer.Option("--basic-auth", help="Password, or a JSON file of user: password, for Panel's basic auth.", callback=basic_auth_value)] = None,
+    basic_auth: Annotated[Optional[str], typer.Option("--basic-auth", help=(
+        "Password, or a JSON file of user: password, for "
+        "Panel's basic auth."
+    ), callback=basic_auth_value)] = None,
     cookie_secret: Annotated[Optional[str], typer.Option(help="Secret for signing login cookies (default: FUTILITY_COOKIE_SECRET).")] = None,
     oauth_provider: Annotated[Optional[str], typer.Option(help="OAuth provider (e.g. github, google, azure, generic), as in panel serve.")] = None,
     oauth_key: Annotated[Optional[str], typer.Option(help="OAuth client id.")] = None,
     oauth_secret: Annotated[Optional[str], typer.Option(help="OAuth client secret.")] = None,
     oauth_redirect_uri: Annotated[Optional[str], typer.Option(help="OAuth redirect URI.")] = None,
     oauth_encryption_key: Annotated[Optional[str], typer.Option(help="Key to encrypt OAuth tokens in cookies.")] = None,
-    db: Annotated[Optional[str], typer.Option(help="Case store URL for the committee view (default: FUTILITY_DB or the user data file).", callback=persistent_db)] = None,
+    db: Annotated[Optional[str], typer.Option(help=(
+        "Case store URL for the committee view (default: FUTILITY_DB "
+        "or the user data file)."
+    ), callback=persistent_db)] = None,
     allow_websocket_origin: Annotated[Optional[list[str]], typer.Option(help="Host[:port] allowed to open the websocket (repeatable).")] = None,
 ) -> None:
     """Serve the dashboard for a consultation or a committee review (127.0.0.1 only by default)."""

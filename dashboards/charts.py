@@ -1,7 +1,8 @@
 """Bokeh charts, each built once and updated in place from plain data (fast slider updates).
 
 Every chart has a text alternative built from the same data (the ``*_words`` functions), shown under it.
-The charts draw numbers they are given; they compute nothing clinical.
+The charts draw numbers they are given; they compute nothing clinical. The SVG charts shared with the
+report (icon arrays, rating-scale trajectory) are in :mod:`futility.render.charts`.
 """
 from __future__ import annotations
 
@@ -10,15 +11,8 @@ from typing import Any
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d, Span
 from bokeh.plotting import figure
 
-from futility.dashboards.palette import OKABE_ITO, OUTCOME_COLOURS, option_words
-
-_OUTCOME_COLOUR = {
-    "remission": OUTCOME_COLOURS["remission"],
-    "response": OUTCOME_COLOURS["response"],
-    "partial_response": OKABE_ITO["orange"],
-    "non_response": "#6E6E6E",
-    "unknown": "#6E6E6E",
-}
+from futility.render.palette import OKABE_ITO
+from futility.render.vocabulary import OUTCOME_COLOURS, OUTLINE, TRIAL_OUTCOME_COLOURS, option_words
 
 
 def _base(title: str, height: int, **kwargs: Any) -> figure:
@@ -132,7 +126,7 @@ class JourneyChart:
             x1=[r["end"] for r in scored],
             y0=[r["baseline"] for r in scored],
             y1=[r["final"] for r in scored],
-            colour=[_OUTCOME_COLOUR.get(r["outcome"], "#6E6E6E") for r in scored],
+            colour=[TRIAL_OUTCOME_COLOURS.get(r["outcome"], OUTLINE) for r in scored],
             label=[f"{r['number']}. {r['agent']}" for r in scored],
             detail=[journey_words([r]) for r in scored],
             outcome=[r["outcome"].replace("_", " ") for r in scored],
@@ -329,71 +323,3 @@ class ThresholdChart:
             now=[100 * r["p_remission_now"] for r in rows],
             threshold=[float("nan") if r.get("p_remission_threshold") is None else 100 * r["p_remission_threshold"] for r in rows],
         )
-
-
-# ----- measurement-based care: recent scores --------------------------------------------------------
-def score_rows(scores: list[dict[str, Any]], scale_name: str | None) -> list[dict[str, Any]]:
-    """The dated ratings on the trajectory's scale, oldest first."""
-    rows = [s for s in scores if scale_name is None or s.get("scale") == scale_name]
-    return sorted(rows, key=lambda s: str(s.get("date")))
-
-
-def scores_words(rows: list[dict[str, Any]], measurement: dict[str, Any] | None) -> str:
-    """The recent ratings in sentences (text alternative of the scores chart)."""
-    if not rows:
-        return "No dated ratings are recorded."
-    listed = ", ".join(f"{r['value']:g} on {r['date']}" for r in rows)
-    text = f"{rows[0]['scale']} ratings: {listed}."
-    if measurement:
-        band = str(measurement.get("severity_band", "")).replace("_", " ")
-        status = str(measurement.get("status", "")).replace("_", " ")
-        reduction = measurement.get("percent_reduction")
-        text += f" The latest is in the {band} range"
-        if reduction is not None:
-            text += f", {reduction:.0f}% lower than the first"
-        text += f" ({status})."
-    return text
-
-
-def scores_svg(rows: list[dict[str, Any]], scale: Any | None, description: str) -> str:
-    """Dated ratings over the severity bands of their scale, as a light inline SVG (``description`` is its
-    text alternative): remission range in light blue, response line (half the first rating) dashed."""
-    import datetime as dt
-    import html as _html
-
-    if not rows or scale is None:
-        return ""
-    width, height, left, right, top, bottom = 900, 210, 44, 44, 10, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    days = [dt.date.fromisoformat(str(r["date"])[:10]).toordinal() for r in rows]
-    d0, d1 = min(days), max(days)
-    span = max(d1 - d0, 1)
-
-    def x(day: int) -> float:
-        return left + 30 + (0.5 if d0 == d1 else (day - d0) / span) * (plot_w - 60)
-
-    def y(value: float) -> float:
-        return top + plot_h * (1 - value / scale.maximum)
-
-    parts = []
-    greys = ["#F4F4F4", "#E6E6E6"]
-    for i, (name, low, high) in enumerate(scale.bands):
-        upper = high + 1 if i < len(scale.bands) - 1 else high
-        colour = "#BFD9EE" if high <= scale.remission_max else greys[i % 2]
-        parts.append(f'<rect x="{left}" y="{y(upper):.1f}" width="{plot_w}" height="{y(low) - y(upper):.1f}" fill="{colour}"/>')
-        parts.append(f'<text x="{left + 4}" y="{y(low) - 3:.1f}" font-size="11" fill="#333">{_html.escape(name.replace("_", " "))}</text>')
-    first = rows[0]["value"] / 2.0
-    parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(first):.1f}" y2="{y(first):.1f}" stroke="#444" stroke-dasharray="5 4"/>')
-    parts.append(f'<text x="{left + plot_w - 4}" y="{y(first) - 3:.1f}" font-size="11" text-anchor="end" fill="#333">response line (half the first rating)</text>')
-    points = " ".join(f"{x(d):.1f},{y(r['value']):.1f}" for d, r in zip(days, rows))
-    parts.append(f'<polyline points="{points}" fill="none" stroke="#000" stroke-width="2"/>')
-    for d, r in zip(days, rows):
-        parts.append(f'<circle cx="{x(d):.1f}" cy="{y(r["value"]):.1f}" r="5" fill="#000"><title>{r["value"]:g} on {r["date"]}</title></circle>')
-        parts.append(f'<text x="{x(d):.1f}" y="{height - 12}" font-size="11" text-anchor="middle" fill="#333">{_html.escape(str(r["date"]))}</text>')
-    for tick in range(0, scale.maximum + 1, 5 if scale.maximum <= 30 else 10):
-        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end" fill="#333">{tick}</text>')
-    label = _html.escape(description, quote=True)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" viewBox="0 0 {width} {height}" '
-        f'style="width:100%;max-width:{width}px;height:auto"><title>{label}</title>{"".join(parts)}</svg>'
-    )

@@ -15,9 +15,9 @@ import param
 from panel.viewable import Viewer
 
 from futility.dashboards.charts import IntervalChart, ThresholdChart, TornadoChart, threshold_words, tornado_words
-from futility.dashboards.palette import OKABE_ITO
 from futility.dashboards.palette import STYLESHEETS
 from futility.dashboards.state import CaseSession
+from futility.render.palette import OKABE_ITO
 
 
 def html_table(columns: list[str], rows: list[list[Any]], *, caption: str = "", css: str = "fu-table") -> str:

@@ -21,15 +21,14 @@ from futility.dashboards.charts import (
     comparison_words,
     journey_rows,
     journey_words,
-    score_rows,
-    scores_svg,
-    scores_words,
 )
 from futility.dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
-from futility.dashboards.icons import burden_groups, burden_sentence, icon_array_img, legend_html, outcome_groups, outcome_sentence
-from futility.dashboards.palette import STYLESHEETS, option_words
-from futility.decision import option_experience
+from futility.dashboards.icons import icon_array_img, legend_html
+from futility.dashboards.palette import STYLESHEETS
 from futility.dashboards.state import CaseSession
+from futility.decision import option_experience
+from futility.render.charts import icon_groups, score_rows, score_trajectory_svg
+from futility.render.vocabulary import burden_sentence, option_words, outcome_sentence, scores_words
 
 SUPPORT_STATEMENT = (
     "**This tool supports a conversation; it does not make the decision.** The decision is yours, made "
@@ -79,12 +78,11 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
     cards = []
     ranked = sorted(prognosis, key=lambda e: -((e.get("p_remission") or {}).get("mean") or -1.0))
     for entry in ranked:
-        rem, resp, bur = entry.get("p_remission"), entry.get("p_response"), entry.get("p_burden")
-        if entry.get("contraindicated") or not rem or rem.get("mean") is None:
+        outcome, side = (None, None) if entry.get("contraindicated") else icon_groups(entry)
+        if outcome is None:
             continue
+        rem, bur = entry.get("p_remission"), entry.get("p_burden")
         name = option_words(entry["option"])
-        p_resp = float(resp["mean"]) if resp and resp.get("mean") is not None else float(rem["mean"])
-        outcome = outcome_groups(float(rem["mean"]), p_resp)
         words = outcome_sentence(option_words(entry["option"], capital=False), outcome, _interval(rem))
         known = entry.get("burden_known", True)
         note_block = (
@@ -93,7 +91,6 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
             if entry.get("evidence_note") and entry["option"] == "ect"
             else (f'<p class="fu-words">Note: {html.escape(entry["evidence_note"])}</p>' if entry.get("evidence_note") else "")
         )
-        side = burden_groups(float(bur["mean"])) if known and bur and bur.get("mean") is not None else None
         side_block = (
             '<p class="fu-words">Side effects: not known. No study we hold reports how often this option\'s '
             "side effects got in the way of daily life.</p>"
@@ -282,7 +279,8 @@ class ConsultationView(Viewer):
         scores = [sc.model_dump(mode="json") for sc in s.case.scores] if s.case is not None else []
         dated = score_rows(scores, scale_name)
         words = scores_words(dated, measurement)
-        self.scores.object = scores_svg(dated, scale_table().get(dated[0]["scale"]) if dated else None, words)
+        self.scores.object = score_trajectory_svg(dated, scale_table().get(scale_name) if scale_name else None, words,
+                                                  responsive=True)
         self.scores_text.object = "**Your ratings in words.** " + html.escape(words)
         self.cards.object = option_cards_html(s.report.get("prognosis", []), s.report.get("contraindications", []))
         self.footer.object = provenance_words(s.report)

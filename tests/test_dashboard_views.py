@@ -6,15 +6,16 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import case_dicts, outcome_probabilities
 
+from futility.clinical.scales import scale_table
 from futility.dashboards.case_input import frame_trials, problems_html, trials_frame
 from futility.dashboards.charts import comparison_words, journey_rows, journey_words, threshold_words, tornado_words
 from futility.dashboards.consultation import option_cards_html
 from futility.dashboards.elicitation import gamble_question, standard_gamble_value
-from futility.dashboards.icons import burden_groups, icon_array_svg, outcome_groups, outcome_sentence, people_out_of_100
-from futility.dashboards.palette import OKABE_ITO, OUTCOME_COLOURS
-from futility.clinical.scales import scale_table
-from strategies import case_dicts, outcome_probabilities
+from futility.render.charts import burden_groups, icon_array_svg, outcome_groups, people_out_of_100
+from futility.render.palette import OKABE_ITO
+from futility.render.vocabulary import OUTCOME_COLOURS, outcome_sentence
 
 
 @given(outcome_probabilities())
@@ -145,7 +146,8 @@ def test_problems_html_escapes_and_names_fields() -> None:
 
 def test_scores_words_list_ratings_and_trajectory() -> None:
     """The ratings chart's text alternative lists each dated rating and the trajectory's band and status."""
-    from futility.dashboards.charts import score_rows, scores_words
+    from futility.render.charts import score_rows
+    from futility.render.vocabulary import scores_words
 
     scores = [{"date": "2026-03-02", "scale": "PHQ-9", "value": 17}, {"date": "2026-01-05", "scale": "PHQ-9", "value": 19},
               {"date": "2026-02-01", "scale": "MADRS", "value": 30}]
@@ -159,7 +161,7 @@ def test_scores_words_list_ratings_and_trajectory() -> None:
 
 def test_scores_svg_draws_each_rating_with_a_text_alternative() -> None:
     """The ratings chart is an SVG with one point per rating, the scale's bands and its description."""
-    from futility.dashboards.charts import scores_svg
+    from futility.render.charts import score_trajectory_svg as scores_svg
 
     rows = [{"date": "2026-01-05", "scale": "PHQ-9", "value": 19}, {"date": "2026-03-02", "scale": "PHQ-9", "value": 17}]
     svg = scores_svg(rows, scale_table()["PHQ-9"], "PHQ-9 ratings: 19 then 17")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 
 from futility.render.report import DECISION_STATEMENT, render_html, render_record, write_report
-from futility.render.report import charts
+from futility.render import charts
 from futility.store import CaseStore
 from records_sample import demo_case, real_assessment, sample_assessment
 from strategies import json_values, outcome_probabilities

@@ -1,32 +1,69 @@
-"""Charts for the committee report as small pure functions returning SVG text (no plotting library).
+"""Charts for the committee report and the dashboard, as small pure functions returning SVG text (no plotting library).
 
-Every chart carries its own text alternative (``<title>`` and ``<desc>``, ``role="img"``); the report
-puts a table with the same numbers beside it. Colours are the Okabe-Ito palette, safe for the common
-forms of colour blindness (Okabe & Ito 2008, "Color Universal Design"), and no meaning rests on colour
-alone: every series is also labelled in words. The same SVG is inlined in the HTML and embedded as an
-image in the PDF.
+One implementation of each picture serves both: the icon arrays (with the one rounding of chances to
+whole people out of 100), the rating-scale trajectory and the report's interval, tornado and threshold
+plots. Every chart carries its own text alternative (``<title>``, and ``<desc>`` or ``aria-label``,
+``role="img"``); the report puts a table with the same numbers beside it and the dashboard a sentence.
+Colours are the Okabe-Ito palette, safe for the common forms of colour blindness (Okabe & Ito 2008,
+"Color Universal Design"), and no meaning rests on colour alone: every series is also labelled in words,
+and in an icon array the people without the event are outlined, not filled. Words and colours come
+from :mod:`futility.render.vocabulary`. The charts draw numbers they are given; they decide nothing clinical.
 """
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
+import math
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from futility.render.palette import OKABE_ITO
+from futility.render.vocabulary import ICON_GROUPS, OUTLINE
 
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
 
 
-def _svg(width: float, height: float, title: str, desc: str, body: list[str]) -> str:
-    # ids from the content, not a counter, so that the same report renders to the same bytes
-    n = hashlib.sha256("".join([title, desc, *body]).encode("utf-8")).hexdigest()[:10]
+def _svg(width: float, height: float, title: str, desc: str | None, body: list[str], *, css: str = "",
+         attrs: str = "") -> str:
+    """The root of every chart: ``role="img"`` named by its title and, given one, described by its desc.
+
+    With a desc the root points at both by id (ids from the content, not a counter, so the same report
+    renders to the same bytes); with a title alone it carries the title as ``aria-label`` as well.
+    """
+    if desc is None:
+        head = f'aria-label="{escape(title)}"{attrs}><title>{escape(title)}</title>'
+    else:
+        n = hashlib.sha256("".join([title, desc, *body]).encode("utf-8")).hexdigest()[:10]
+        head = (f'aria-labelledby="t{n} d{n}"{attrs}><title id="t{n}">{escape(title)}</title>'
+                f'<desc id="d{n}">{escape(desc)}</desc>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" aria-labelledby="t{n} d{n}">'
-        f'<title id="t{n}">{escape(title)}</title><desc id="d{n}">{escape(desc)}</desc>'
+        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img" {head}'
+        + (f"<style>{css}</style>" if css else "")
         + "".join(body)
         + "</svg>"
     )
+
+
+def svg_img(svg: str, alt: str | None = None, css_class: str | None = None) -> str:
+    """An SVG chart as one ``<img>`` (a data URI): the PDF renderer draws those, and one image instead of
+    a hundred inline elements keeps a dashboard page light. ``alt`` defaults to the chart's title.
+    """
+    width = re.search(r'width="(\d+)"', svg)
+    height = re.search(r'height="(\d+)"', svg)
+    if alt is None:
+        title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.S)
+        alt = title.group(1) if title else "chart"  # already escaped in the SVG
+    else:
+        alt = escape(alt, quote=True)
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    cls = f'class="{css_class}" ' if css_class else ""
+    return (f'<img {cls}src="data:image/svg+xml;base64,{data}" width="{width.group(1) if width else 500}" '
+            f'height="{height.group(1) if height else 200}" alt="{alt}"/>')
 
 
 def _text(x: float, y: float, s: str, size: float = 11, anchor: str = "start", weight: str = "normal",
@@ -35,58 +72,6 @@ def _text(x: float, y: float, s: str, size: float = 11, anchor: str = "start", w
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
         f'fill="{fill}" {_FONT}>{escape(s)}</text>'
     )
-
-
-def _person(x: float, y: float, size: float) -> str:
-    """Path commands for one person ``size`` wide: a round head over a body with rounded shoulders."""
-    r = size * 0.2
-    cx, cy = x + size / 2, y + r
-    bx, by, bw, bh, c = x + size * 0.18, y + 2.2 * r, size * 0.64, size * 0.62, size * 0.16
-    return (
-        f"M{cx - r:.1f},{cy:.1f}a{r:.1f},{r:.1f} 0 1,0 {2 * r:.1f},0a{r:.1f},{r:.1f} 0 1,0 {-2 * r:.1f},0Z"
-        f"M{bx:.1f},{by + bh:.1f}v{-(bh - c):.1f}q0,{-c:.1f} {c:.1f},{-c:.1f}h{bw - 2 * c:.1f}"
-        f"q{c:.1f},0 {c:.1f},{c:.1f}v{bh - c:.1f}Z"
-    )
-
-
-def people_counts(probabilities: Sequence[float], total: int = 100) -> list[int]:
-    """Whole people out of ``total`` for probabilities that sum to at most 1 (largest-remainder rounding).
-
-    The remainder (1 - sum) becomes the last, implicit group, so the counts always add up to ``total``.
-    """
-    probs = [max(0.0, float(p)) for p in probabilities]
-    rest = max(0.0, 1.0 - sum(probs))
-    shares = [p * total for p in [*probs, rest]]
-    counts = [int(s) for s in shares]
-    order = sorted(range(len(shares)), key=lambda i: shares[i] - counts[i], reverse=True)
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
-
-
-def icon_array(groups: Sequence[tuple[str, int, str]], title: str, size: float = 12, columns: int = 10) -> str:
-    """100 people (or ``sum`` of the counts) coloured by group: ``groups`` is ``(label, count, colour)``.
-
-    Filled row by row from the top left, group after group, with a legend below naming each group and its count.
-    """
-    total = sum(c for _, c, _ in groups)
-    rows = -(-total // columns)
-    gap = size * 0.3
-    grid_h = rows * (size + gap) + 4
-    body = []
-    i = 0
-    for _, count, colour in groups:  # one path per group keeps the SVG small and quick to draw in the PDF
-        d = "".join(_person((k % columns) * (size + gap), (k // columns) * (size + gap) + 4, size)
-                    for k in range(i, i + count))
-        i += count
-        if d:
-            body.append(f'<path d="{d}" fill="{colour}"/>')
-    for j, (label, count, colour) in enumerate(groups):
-        y = grid_h + 6 + j * 16
-        body.append(f'<rect x="0" y="{y:.1f}" width="10" height="10" fill="{colour}"/>')
-        body.append(_text(15, y + 9, f"{count} of {total}: {label}", 10))
-    desc = "; ".join(f"{count} of {total} people: {label}" for label, count, _ in groups)
-    return _svg(240, grid_h + 10 + 16 * len(groups), title, desc, body)
 
 
 def interval_plot(
@@ -195,20 +180,174 @@ def threshold_plot(label: str, now: float, threshold: float | None, title: str, 
     return _svg(w, 98, title, desc, body)
 
 
-def score_plot(points: Sequence[tuple[str, float]], title: str, scale: str, maximum: float) -> str:
-    """Rating-scale scores over time (``date label, value``), oldest first."""
-    w, h, left, top, plot_w, plot_h = 540, 170, 40, 12, 480, 120
-    n = len(points)
-    x = lambda i: left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)  # noqa: E731
-    y = lambda v: top + plot_h * (1 - v / maximum)  # noqa: E731
-    body = [f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#000000"/>']
-    for v in (0, maximum / 2, maximum):
-        body.append(_text(left - 4, y(v) + 4, f"{v:.0f}", 9, "end"))
-    coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))
-    if n > 1:
-        body.append(f'<polyline points="{coords}" fill="none" stroke="{OKABE_ITO["blue"]}" stroke-width="2"/>')
-    for i, (label, v) in enumerate(points):
-        body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{OKABE_ITO["blue"]}"/>')
-        body.append(_text(x(i), top + plot_h + 16, label, 9, "middle"))
-    desc = f"{scale} scores: " + "; ".join(f"{label} {v:g}" for label, v in points)
-    return _svg(w, h, title, desc, body)
+
+
+# ----- icon arrays -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IconGroup:
+    """A group of people drawn in one style: ``count`` of the 100, with its legend label and committee term."""
+
+    key: str
+    count: int
+    label: str
+    colour: str
+    filled: bool = True
+    term: str = ""
+
+
+def people_out_of_100(shares: Sequence[float]) -> list[int]:
+    """Round shares (summing to at most 1) to whole people out of 100, keeping the total at 100.
+
+    The last share is taken as the remainder when the shares add up to less than 1 (shares above 1 in
+    total are scaled down). Largest-remainder rounding keeps every count within one person of its exact value.
+    """
+    clipped = [min(max(float(s), 0.0), 1.0) for s in shares]
+    total = sum(clipped)
+    if total > 1.0:
+        clipped = [s / total for s in clipped]
+    else:
+        clipped[-1] += 1.0 - total
+    exact = [100.0 * s for s in clipped]
+    counts = [math.floor(x) for x in exact]
+    order = sorted(range(len(exact)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in order[: max(100 - sum(counts), 0)]:
+        counts[i] += 1
+    return counts
+
+
+def people_counts(probabilities: Sequence[float]) -> list[int]:
+    """Whole people out of 100 for disjoint outcomes, the rest (1 - sum) as one more, last group."""
+    probs = [max(0.0, float(p)) for p in probabilities]
+    return people_out_of_100([*probs, max(0.0, 1.0 - sum(probs))])
+
+
+def _groups(keys: Sequence[str], counts: Sequence[int]) -> list[IconGroup]:
+    return [IconGroup(k, c, ICON_GROUPS[k].label, ICON_GROUPS[k].colour, ICON_GROUPS[k].filled, ICON_GROUPS[k].term)
+            for k, c in zip(keys, counts)]
+
+
+def outcome_groups(p_remission: float, p_response: float) -> list[IconGroup]:
+    """Remission, response without remission, no response (from mean chances; response means response or better)."""
+    counts = people_out_of_100([p_remission, max(p_response - p_remission, 0.0), max(1.0 - p_response, 0.0)])
+    return _groups(("remission", "response", "no_response"), counts)
+
+
+def burden_groups(p_burden: float) -> list[IconGroup]:
+    """Significant side effects or not (from the mean chance)."""
+    return _groups(("side_effects", "no_side_effects"), people_out_of_100([p_burden, max(1.0 - p_burden, 0.0)]))
+
+
+def icon_groups(entry: dict[str, Any]) -> tuple[list[IconGroup] | None, list[IconGroup] | None]:
+    """The outcome and side-effect groups of one prognosis entry of the JSON contract, as both views draw them.
+
+    No outcome array without a remission chance; no side-effect array when the burden is not known. Without
+    a response chance the response-only group is empty (remission is the only improvement counted).
+    """
+    rem, resp, bur = entry.get("p_remission") or {}, entry.get("p_response") or {}, entry.get("p_burden") or {}
+    if rem.get("mean") is None:
+        return None, None
+    p_resp = float(resp["mean"]) if resp.get("mean") is not None else float(rem["mean"])
+    outcome = outcome_groups(float(rem["mean"]), p_resp)
+    known = entry.get("burden_known", True) and bur.get("mean") is not None
+    return outcome, burden_groups(float(bur["mean"])) if known else None
+
+
+#: One person: a head and shoulders, drawn in a 10 x 10 cell.
+_PERSON = ('<symbol id="{sid}" viewBox="0 0 10 10" width="{size}" height="{size}">'
+           '<circle cx="5" cy="2.4" r="2"/><path d="M1.2 10 V7.4 Q1.2 4.8 5 4.8 Q8.8 4.8 8.8 7.4 V10 Z"/></symbol>')
+
+
+def icon_array_svg(groups: Sequence[IconGroup], title: str, desc: str | None = None, *, uid: str, size: int = 17,
+                   legend: bool = False) -> str:
+    """100 people in a 10 x 10 grid filled row by row in group order, with ``title`` (and ``desc``) as its text
+    alternative; ``legend`` adds a legend under the grid naming each group with its count (for the report).
+
+    Filled icons carry the event; outlined ones do not, so the array reads without colour too. Each group is
+    one CSS class scoped to this SVG's id (``uid``, unique in a page), so the 100 icons stay short (``<use>``
+    of one symbol) and several arrays inlined in one page keep their own colours.
+    """
+    uid = re.sub(r"[^A-Za-z0-9_-]", "-", uid)
+    gap = max(size // 6, 2)
+    side = 10 * size + 9 * gap
+    sid = f"p-{uid}"
+    styles, cells = [], []
+    index = 0
+    for k, group in enumerate(groups):
+        fill, stroke = (group.colour, group.colour) if group.filled else ("#FFFFFF", OUTLINE)
+        styles.append(f"#a-{uid} .g{k}{{fill:{fill};stroke:{stroke};stroke-width:0.6}}")
+        for _ in range(group.count):
+            row, col = divmod(index, 10)
+            cells.append(f'<use href="#{sid}" x="{col * (size + gap)}" y="{row * (size + gap)}" class="g{k}"/>')
+            index += 1
+    width, height = side, side
+    if legend:
+        total = sum(g.count for g in groups)
+        lines = [f"{g.count} of {total}: {g.label}" for g in groups]
+        for k, line in enumerate(lines):
+            y = side + 8 + 16 * k
+            cells.append(f'<rect x="0.5" y="{y + 0.5}" width="10" height="10" class="g{k}"/>')
+            cells.append(_text(15, y + 9, line, 10))
+        width = max(side, 15 + math.ceil(5.4 * max(map(len, lines), default=0)))
+        height = side + 8 + 16 * len(groups)
+    body = [f"<defs>{_PERSON.format(sid=sid, size=size)}</defs>", *cells]
+    return _svg(width, height, title, desc, body, css="".join(styles), attrs=f' id="a-{uid}"')
+
+
+# ----- rating-scale trajectory -----------------------------------------------------------------------
+def score_rows(scores: Sequence[dict[str, Any]], scale_name: str | None) -> list[dict[str, Any]]:
+    """The dated ratings on the measurement summary's scale, oldest first (none without a summary's scale)."""
+    rows = [s for s in scores if scale_name is not None and s.get("scale") == scale_name]
+    return sorted(rows, key=lambda s: str(s.get("date")))
+
+
+def _day(value: Any) -> int:
+    text = str(value)[:10]
+    return dt.date.fromisoformat(text if len(text) == 10 else f"{text[:7]}-01").toordinal()
+
+
+def score_trajectory_svg(rows: Sequence[dict[str, Any]], scale: Any | None, title: str, desc: str | None = None, *,
+                         width: int = 900, height: int = 210, by_date: bool = True, responsive: bool = False) -> str:
+    """Dated ratings (``date``, ``value``; oldest first) over the severity bands of their scale: remission
+    range in light blue, response line (half the first rating) dashed, one labelled point per rating.
+
+    ``by_date`` spaces the points by time (else evenly, as when dates are shown only to the month);
+    ``responsive`` lets the SVG shrink to its container. Empty without ratings or a scale.
+    """
+    if not rows or scale is None:
+        return ""
+    left, right, top, bottom = 44, 44, 10, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = len(rows)
+    if by_date:
+        days = [_day(r["date"]) for r in rows]
+        d0, span = min(days), max(max(days) - min(days), 1)
+        frac = [0.5 if max(days) == d0 else (d - d0) / span for d in days]
+    else:
+        frac = [0.5 if n == 1 else i / (n - 1) for i in range(n)]
+    xs = [left + 30 + f * (plot_w - 60) for f in frac]
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / scale.maximum)
+
+    grey = "#555555"
+    body = []
+    for i, (name, low, high) in enumerate(scale.bands):
+        upper = high + 1 if i < len(scale.bands) - 1 else high
+        shade = (f'fill="{OKABE_ITO["sky_blue"]}" fill-opacity="0.38"' if high <= scale.remission_max
+                 else f'fill="#DDDDDD" fill-opacity="{(0.3, 0.7)[i % 2]}"')
+        body.append(f'<rect x="{left}" y="{y(upper):.1f}" width="{plot_w}" height="{y(low) - y(upper):.1f}" {shade}/>')
+        body.append(_text(left + 4, y(low) - 3, name.replace("_", " "), 11, fill=grey))
+    first = rows[0]["value"] / 2.0
+    body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(first):.1f}" y2="{y(first):.1f}" stroke="{grey}" '
+                'stroke-dasharray="5 4"/>')
+    body.append(_text(left + plot_w - 4, y(first) - 3, "response line (half the first rating)", 11, "end", fill=grey))
+    points = " ".join(f"{x:.1f},{y(r['value']):.1f}" for x, r in zip(xs, rows))
+    body.append(f'<polyline points="{points}" fill="none" stroke="#000000" stroke-width="2"/>')
+    for x, r in zip(xs, rows):
+        point = f"{r['value']:g} on {r['date']}"
+        body.append(f'<circle cx="{x:.1f}" cy="{y(r["value"]):.1f}" r="5" fill="#000000"><title>{escape(point)}</title></circle>')
+        body.append(_text(x, height - 12, str(r["date"]), 11, "middle", fill=grey))
+    for tick in range(0, int(scale.maximum) + 1, 5 if scale.maximum <= 30 else 10):
+        body.append(_text(left - 6, y(tick) + 4, str(tick), 11, "end", fill=grey))
+    style = f' style="width:100%;max-width:{width}px;height:auto"' if responsive else ""
+    return _svg(width, height, title, desc, body, attrs=style)

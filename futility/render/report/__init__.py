@@ -6,10 +6,8 @@ assessment renders exactly as stored. The PDF is made from the same template by 
 """
 from __future__ import annotations
 
-import base64
 import io
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +17,9 @@ from markupsafe import Markup
 from futility.atomic_write import write_atomic
 from futility.errors import UserError
 from futility.extras import require_extra
-from futility.render.report._context import _short as short_label
+from futility.render.charts import svg_img
 from futility.render.report._context import build_context
+from futility.render.vocabulary import short_label
 
 __all__ = ["DECISION_STATEMENT", "build_context", "check_out_path", "html_to_pdf", "render_html", "render_record", "write_report"]
 
@@ -55,16 +54,6 @@ def _environment() -> Environment:
     return env
 
 
-def _as_image(svg: str) -> str:
-    """An SVG chart as an ``<img>`` with a data URI (the PDF renderer draws those, not inline SVG)."""
-    width = re.search(r'width="(\d+)"', svg)
-    height = re.search(r'height="(\d+)"', svg)
-    title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.S)
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return (f'<img src="data:image/svg+xml;base64,{data}" width="{width.group(1) if width else 500}" '
-            f'height="{height.group(1) if height else 200}" alt="{title.group(1) if title else "chart"}"/>')
-
-
 def render_html(assessment: dict[str, Any], case: dict[str, Any] | None = None, *, record: Any = None, reviews: Any = (),
                 identifiable: bool = False, for_pdf: bool = False, generated_at: str | None = None) -> str:
     """The report as one HTML document; ``for_pdf`` embeds charts as images for the PDF renderer.
@@ -74,7 +63,7 @@ def render_html(assessment: dict[str, Any], case: dict[str, Any] | None = None, 
     """
     context = build_context(assessment, case, record=record, reviews=reviews, identifiable=identifiable,
                             generated_at=generated_at)
-    chart = (lambda svg: Markup(_as_image(svg)) if svg else "") if for_pdf else (lambda svg: Markup(svg) if svg else "")
+    chart = (lambda svg: Markup(svg_img(svg)) if svg else "") if for_pdf else (lambda svg: Markup(svg) if svg else "")
     template = _environment().get_template("report.html.j2")
     return template.render(**context, chart=chart, for_pdf=for_pdf, statement=DECISION_STATEMENT)
 

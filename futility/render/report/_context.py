@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-import re
 import sys
 from typing import Any
 
-from futility.render.report import charts
-from futility.render.report.charts import OKABE_ITO
-
-PALLIATIVE = "palliative_focus"
+from futility.render import charts
+from futility.render.palette import OKABE_ITO
+from futility.render.vocabulary import PALLIATIVE, counts_words, scores_words, short_label
 
 ROMAN = {0: "0 (not resistant)", 1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
 
@@ -68,25 +66,6 @@ def _interval(iv: dict | None, percent: bool = True) -> str:
     if iv.get("hdi_low") is None or iv.get("hdi_high") is None:
         return f(iv["mean"])
     return f"{f(iv['mean'])} ({f(iv['hdi_low'])} to {f(iv['hdi_high'])})"
-
-
-def label(option: str | None) -> str:
-    """Everyday words for an option kind, from the guideline table when available."""
-    if option is None:
-        return "–"
-    try:
-        from futility.decision import plain_label
-
-        return plain_label(option)
-    except Exception:  # noqa: BLE001 - a report must render even without the decision tables
-        return option.replace("_", " ")
-
-
-def _short(option: str | None) -> str:
-    """The plain label without its explanation in brackets: 'an older (tricyclic) antidepressant' keeps its noun."""
-    if option == PALLIATIVE:
-        return "palliative-focused care"
-    return " ".join(re.sub(r"\s*\([^)]*\)", "", label(option)).split())
 
 
 def age_text(age: float | None, identifiable: bool) -> str:
@@ -154,33 +133,26 @@ def _prognosis(assessment: dict) -> tuple[list[dict], list[dict]]:
     for p in assessment.get("prognosis", []):
         contraindicated = p.get("contraindicated")
         rows.append({
-            "option": _short(p["option"]),
+            "option": short_label(p["option"]),
             "remission": _interval(p.get("p_remission")),
             "response": _interval(p.get("p_response")),
             "burden": _interval(p.get("p_burden")) if p.get("burden_known", True) else "not known (no study of this option reports it)",
             "contraindicated": contraindicated,
             "note": p.get("evidence_note"),
         })
-        if contraindicated or p["option"] not in pictured or (p.get("p_remission") or {}).get("mean") is None:
+        if contraindicated or p["option"] not in pictured:
             continue
-        rem = p["p_remission"]["mean"]
-        resp = (p.get("p_response") or {}).get("mean")
-        partial = max(0.0, resp - rem) if resp is not None else 0.0
-        outcome_counts = charts.people_counts([rem, partial])
-        groups = [("remission", outcome_counts[0], OKABE_ITO["blue"])]
-        if resp is not None:
-            groups.append(("response without remission", outcome_counts[1], OKABE_ITO["sky_blue"]))
-        groups.append(("no response", outcome_counts[-1] + (0 if resp is not None else outcome_counts[1]), OKABE_ITO["grey"]))
-        burden_counts = charts.people_counts([p["p_burden"]["mean"]])
-        name = _short(p["option"])
+        outcome, burden = charts.icon_groups(p)
+        if outcome is None:
+            continue
+        name = short_label(p["option"])
         icons.append({
             "option": name,
-            "outcome_svg": charts.icon_array(groups, f"{name}: expected outcomes of 100 people like this patient"),
-            "burden_svg": charts.icon_array(
-                [("significant side-effect burden", burden_counts[0], OKABE_ITO["vermillion"]),
-                 ("no significant burden", burden_counts[1], OKABE_ITO["grey"])],
-                f"{name}: significant side-effect burden among 100 people like this patient",
-            ),
+            "outcome_svg": charts.icon_array_svg(outcome, f"{name}: expected outcomes of 100 people like this patient",
+                                                 counts_words(outcome), uid=f"{p['option']}-o", size=12, legend=True),
+            "burden_svg": None if burden is None else charts.icon_array_svg(
+                burden, f"{name}: significant side-effect burden among 100 people like this patient",
+                counts_words(burden), uid=f"{p['option']}-b", size=12, legend=True),
         })
     return rows, icons
 
@@ -188,7 +160,7 @@ def _prognosis(assessment: dict) -> tuple[list[dict], list[dict]]:
 def _decision(decision: dict) -> dict[str, Any]:
     options = sorted(decision.get("options", []), key=lambda o: o.get("rank") or 99)
     rows = [{
-        "option": _short(o["option"]),
+        "option": short_label(o["option"]),
         "eu": _interval(o.get("expected_utility"), percent=False),
         "p_best": _fmt_pct(o.get("p_best")),
         "rank": o.get("rank"),
@@ -208,7 +180,7 @@ def _decision(decision: dict) -> dict[str, Any]:
         "summary": decision.get("summary"),
         "technical_summary": decision.get("technical_summary"),
         "warnings": decision.get("warnings") or [],
-        "preferred": _short(decision.get("preferred")) if decision.get("preferred") else None,
+        "preferred": short_label(decision.get("preferred")) if decision.get("preferred") else None,
     }
 
 
@@ -222,14 +194,14 @@ def _sensitivity(sens: dict) -> dict[str, Any]:
     if rem:
         out["remission_svg"] = charts.threshold_plot(
             "remission chance", rem["p_remission_now"], rem.get("p_remission_threshold"),
-            f"Threshold analysis: remission chance with {_short(rem['option'])}",
-            below=f"{_short(rem.get('compared_with'))} preferred", above=f"{_short(rem['option'])} preferred",
+            f"Threshold analysis: remission chance with {short_label(rem['option'])}",
+            below=f"{short_label(rem.get('compared_with'))} preferred", above=f"{short_label(rem['option'])} preferred",
             percent=True)
     if pal:
         out["palliative_svg"] = charts.threshold_plot(
             "value of palliative-focused care", pal["value_now"], pal.get("threshold"),
             "Threshold analysis: how the patient values palliative-focused care",
-            below=f"{_short(pal.get('compared_with'))} preferred", above="palliative-focused care preferred")
+            below=f"{short_label(pal.get('compared_with'))} preferred", above="palliative-focused care preferred")
     if out["tornado"]:
         out["tornado_svg"] = charts.tornado_plot(
             out["tornado"], "One-way sensitivity of the choice to each utility",
@@ -237,18 +209,23 @@ def _sensitivity(sens: dict) -> dict[str, Any]:
     return out
 
 
-def _measurement(case: dict, identifiable: bool) -> dict[str, Any] | None:
+def _measurement(case: dict, assessment: dict, identifiable: bool) -> dict[str, Any] | None:
+    """The ratings on the scale the assessment's measurement summary follows, charted as the dashboard does."""
     scores = case.get("scores") or []
     if not scores:
         return None
     from futility.clinical.scales import scale_table
 
-    scale = scores[-1]["scale"]
-    same = [s for s in scores if s["scale"] == scale]
-    maximum = scale_table()[scale].maximum
-    points = [(_date_text(str(s["date"]), identifiable), float(s["value"])) for s in same]
+    summary = assessment.get("measurement")
+    # a record stored before the summary existed: its last rated scale, as reports of that time showed
+    scale = summary["scale"] if summary else (None if "measurement" in assessment else scores[-1]["scale"])
+    rows = [{**s, "date": _date_text(str(s["date"]), identifiable)} for s in charts.score_rows(scores, scale)]
+    if not rows:
+        return None
+    points = [(r["date"], float(r["value"])) for r in rows]
     return {"scale": scale, "points": points,
-            "svg": charts.score_plot(points, f"{scale} scores over time", scale, maximum)}
+            "svg": charts.score_trajectory_svg(rows, scale_table().get(scale), f"{scale} scores over time",
+                                               scores_words(rows, summary), width=540, height=190, by_date=False)}
 
 
 def build_context(assessment: dict, case: dict | None = None, *, record: Any = None, reviews: Any = (),
@@ -260,10 +237,10 @@ def build_context(assessment: dict, case: dict | None = None, *, record: Any = N
     staging = assessment.get("staging", {})
     model = assessment.get("model", {})
     prognosis_rows, icons = _prognosis(assessment)
-    remission_rows = [(_short(p["option"]), (p.get("p_remission") or {}).get("mean"),
+    remission_rows = [(short_label(p["option"]), (p.get("p_remission") or {}).get("mean"),
                        (p.get("p_remission") or {}).get("hdi_low"), (p.get("p_remission") or {}).get("hdi_high"))
                       for p in assessment.get("prognosis", []) if not p.get("contraindicated")]
-    burden_rows = [(_short(p["option"]), (p.get("p_burden") or {}).get("mean"),
+    burden_rows = [(short_label(p["option"]), (p.get("p_burden") or {}).get("mean"),
                     (p.get("p_burden") or {}).get("hdi_low"), (p.get("p_burden") or {}).get("hdi_high"))
                    for p in assessment.get("prognosis", []) if not p.get("contraindicated")]
     quant = (assessment.get("decision") or {}).get("quantitative_futility") or {}
@@ -291,7 +268,7 @@ def build_context(assessment: dict, case: dict | None = None, *, record: Any = N
         "screening": assessment.get("screening", {}),
         "contraindications": assessment.get("contraindications") or [],
         "inflammation": assessment.get("inflammation"),
-        "measurement": _measurement(case, identifiable),
+        "measurement": _measurement(case, assessment, identifiable),
         "prognosis": prognosis_rows,
         "icons": icons,
         "icon_options": ICON_OPTIONS,

@@ -9,6 +9,7 @@ Public API (imported lazily so that ``import futility`` stays cheap)::
     assessment = assess(load_case("case.yaml"))
     assessment.to_dict()        # the JSON contract
     assessment.to_json_model()  # the same, as the validated futility.contract.AssessmentOutput
+    assessment.tables.prognosis # tidy pandas tables of the same numbers (futility.tables)
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ _EXPORTS = {
     "Assessment": "futility.assessment",
     "assess": "futility.assessment",
     "AssessmentOutput": "futility.contract",
+    "AssessmentTables": "futility.tables",
     "UserError": "futility.errors",
 }
 

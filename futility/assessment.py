@@ -4,12 +4,16 @@
 reads a stored posterior (no fitting, no PyMC import) and returns an :class:`Assessment`, whose
 :meth:`Assessment.to_dict` is the JSON contract in ``shared/DESIGN.md``, validated against its models in
 :mod:`futility.contract` (:meth:`Assessment.to_json_model` returns the validated model).
+:attr:`Assessment.tables` holds the same numbers as tidy pandas tables (:mod:`futility.tables`), and a
+notebook shows them through :meth:`Assessment._repr_html_`.
 """
 from __future__ import annotations
 
 import dataclasses
+import html
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ from futility.contract import AssessmentOutput
 from futility.decision import Decision, GateContext, Policy, decide
 from futility.prognosis.posterior import PosteriorDraws, load_posterior
 from futility.prognosis.predict import REMISSION_DEFINITION, Prognosis, prognose
+from futility.tables import AssessmentTables, build_tables
 
 __all__ = ["Assessment", "assess"]
 
@@ -38,9 +43,14 @@ class Staging:
     maudsley: MaudsleyStage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Assessment:
-    """Everything the tool concludes about one case, as plain data."""
+    """Everything the tool concludes about one case, as plain data.
+
+    ``tables`` (tidy DataFrames) is computed on first use and cached in the instance ``__dict__``:
+    ``functools.cached_property`` writes there directly, which a frozen dataclass without slots
+    allows; :meth:`with_values` and ``dataclasses.replace`` make a new instance, so a new cache.
+    """
 
     case: Case
     trials: list[TrialAssessment]
@@ -56,6 +66,38 @@ class Assessment:
     policy: Policy
     decision: Decision
     criteria: AdequacyCriteria = field(default_factory=AdequacyCriteria)
+
+    @cached_property
+    def tables(self) -> AssessmentTables:
+        """Trials, prognosis, decision, gates, futility and sensitivity as tidy pandas tables."""
+        return build_tables(self)
+
+    def __repr__(self) -> str:
+        d = self.decision
+        return (
+            f"Assessment(case_id={self.case.id!r}, trd={'met' if self.trd.meets_criteria else 'not met'}, "
+            f"thase_rush={self.staging.thase_rush}, maudsley={self.staging.maudsley.score} "
+            f"({self.staging.maudsley.category}), preferred={d.preferred!r}, "
+            f"quantitative_futility={'met' if d.quantitative_futility.met else 'not met'}, "
+            f"qualitative_futility={'met' if d.qualitative_futility.met else 'not met'})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The headline (case, TRD status, staging, preferred option, futility) and every table, escaped."""
+        d, trd, m = self.decision, self.trd, self.staging.maudsley
+        items = [
+            ("TRD criteria", f"{'met' if trd.meets_criteria else 'not met'} ({trd.adequate_failed_trials} adequate "
+                             f"failed trials, {trd.distinct_classes_failed} distinct classes)"),
+            ("Staging", f"Thase-Rush stage {self.staging.thase_rush}; Maudsley {m.score} ({m.category})"),
+            ("Preferred (highest expected utility)", d.preferred),
+            ("Quantitative futility", "met" if d.quantitative_futility.met else "not met"),
+            ("Qualitative futility", "met" if d.qualitative_futility.met else "not met"),
+        ]
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in items)
+        return (
+            f"<div class='futility-assessment'><h3>Case {html.escape(self.case.id)}</h3>"
+            f"<table>{rows}</table>{self.tables.to_html()}</div>"
+        )
 
     def with_values(self, values: Values | None) -> "Assessment":
         """The same assessment re-decided under other patient values (the prognosis is unchanged)."""
@@ -84,7 +126,7 @@ class Assessment:
             "contraindications": [_to_builtins(c) for c in self.contraindications],
             "inflammation": self.inflammation,
             "measurement": self.measurement.to_dict() if self.measurement is not None else None,
-            "prognosis": self.prognosis.to_list(),
+            "prognosis": self.tables.prognosis_records(),  # the same numbers as Prognosis.to_list()
             "prognosis_definition": dict(REMISSION_DEFINITION),
             "decision": self.decision.to_dict(),
             "model": {

@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from futility.case_io import MAX_FILE_BYTES, InputProblem, decode, parse_json, parse_yaml, read_case_bytes
 from futility.clinical.agents import known_agent_names, lookup_agent
@@ -333,7 +333,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def _vocabulary_hint(error: dict[str, Any]) -> str:
+def _vocabulary_hint(error: ErrorDetails) -> str:
     """`` (did you mean X?)`` for a misspelt word of a literal or enum field, else ``""``."""
     value = error.get("input")
     if not isinstance(value, str):
@@ -343,7 +343,7 @@ def _vocabulary_hint(error: dict[str, Any]) -> str:
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
-def _problem(error: dict[str, Any]) -> tuple[str, str]:
+def _problem(error: ErrorDetails) -> tuple[str, str]:
     loc = tuple(error["loc"])
     if error["type"] == "invalid_key" and loc:  # the key itself ends the location; it is not a list index
         parent, key = _field_path(loc[:-1]), _short(loc[-1])

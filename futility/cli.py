@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -22,15 +23,15 @@ def _param_name(param: Any) -> str:
     return max(opts, key=len) if opts else str(getattr(param, "human_readable_name", "") or param.name).upper()
 
 
-def usage_error_line(exc: Exception) -> str:
+def usage_error_line(exc: _click_errors.ClickException) -> str:
     """One line for a Click usage error: ``--option: problem`` (the ``error:`` prefix is added by the caller)."""
     param = getattr(exc, "param", None)
     if isinstance(exc, _click_errors.MissingParameter):
         name = _param_name(param) if param is not None else (exc.param_hint or "an option")
         return f"{name}: is required"
     if isinstance(exc, _click_errors.BadParameter):
-        name = _param_name(param) if param is not None else exc.param_hint
-        return f"{name}: {exc.message}" if name else exc.message
+        label = _param_name(param) if param is not None else exc.param_hint
+        return f"{label}: {exc.message}" if label else exc.message
     if isinstance(exc, _click_errors.NoSuchOption):
         hint = f" (did you mean {' or '.join(sorted(exc.possibilities))}?)" if exc.possibilities else ""
         return f"{exc.option_name}: no such option{hint}"
@@ -40,11 +41,19 @@ def usage_error_line(exc: Exception) -> str:
 class OneLineErrors(TyperGroup):
     """The root command group; it prints Click usage errors as one line (exit status 2) instead of a box."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return super().main(args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
         try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra)
         except _click_errors.NoArgsIsHelpError as exc:
             exc.show()
             sys.exit(exc.exit_code)
@@ -85,4 +94,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -104,11 +104,14 @@ def _dose_reasons(trial, agent: Agent, case) -> list[str]:
             else f"dose {_num(dose)} mg/day is below {_num(agent.min_dose_mg_day or 0)} mg/day",
         ]
         return [f"{'; '.join(parts)}: neither the level nor the dose is adequate for {agent.name} ({agent.dose_source})"]
+    min_dose = agent.min_dose_mg_day
+    if min_dose is None:  # unreachable: an agent without a minimum level returned above unless it has a minimum dose
+        raise AssertionError(f"{agent.name}: neither a minimum dose nor a minimum level")
     if dose is None:
         return ["dose not recorded"]
-    if dose < agent.min_dose_mg_day:
+    if dose < min_dose:
         return [
-            f"dose {_num(dose)} mg/day is below the minimum adequate {_num(agent.min_dose_mg_day)} mg/day "
+            f"dose {_num(dose)} mg/day is below the minimum adequate {_num(min_dose)} mg/day "
             f"for {agent.name} ({agent.dose_source})"
         ]
     return []
@@ -116,7 +119,8 @@ def _dose_reasons(trial, agent: Agent, case) -> list[str]:
 
 def _required_weeks(agent: Agent, criteria: AdequacyCriteria) -> float | None:
     """Weeks needed: the agent's own minimum when the table gives one, none for a course judged by
-    sessions, else the criteria default."""
+    sessions, else the criteria default.
+    """
     if criteria.use_agent_min_weeks and agent.min_weeks is not None:
         return agent.min_weeks
     if agent.session_based:

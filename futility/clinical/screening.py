@@ -115,7 +115,8 @@ def screen(case) -> ScreeningStatus:
 
 def adequacy_advisories(trial_assessments: Iterable[TrialAssessment]) -> tuple[str, ...]:
     """Pseudo-resistance from the trials themselves (CANMAT 2023: inadequate dose or duration, poor
-    adherence): "inadequate_trials", "low_dose", "short_duration", "poor_adherence", "not_recorded"."""
+    adherence): "inadequate_trials", "low_dose", "short_duration", "poor_adherence", "not_recorded".
+    """
     found: list[str] = []
     tas = list(trial_assessments)
     if any(not ta.adequate for ta in tas):
@@ -218,7 +219,11 @@ def contraindications(case) -> list[Contraindication]:
         if condition in conditions:
             words = condition.replace("_", " ")
             found.append(Contraindication("esketamine", f"{words}: a blood-pressure rise is a serious risk", _ESK_LABEL, "contraindicated"))
-            found.append(Contraindication("ketamine", f"{words}: a blood-pressure rise is a serious risk [R]", "by analogy with the esketamine label [R]", "contraindicated"))
+            found.append(
+                Contraindication(
+                    "ketamine", f"{words}: a blood-pressure rise is a serious risk [R]", "by analogy with the esketamine label [R]", "contraindicated"
+                )
+            )
 
     # MAOI washout from current serotonergic agents.
     for name in _current_agents(case):
@@ -256,7 +261,8 @@ def by_severity(contraindications: Iterable, severity: str) -> dict[str, list[st
 
 def inflammation_note(case) -> str | None:
     """A note on CRP: > 3 mg/L low-grade inflammation (Osimo 2019), > 5 mg/L possible immune-target
-    candidate (Raison 2013, infliximab benefit only above 5). None when CRP is missing or <= 3."""
+    candidate (Raison 2013, infliximab benefit only above 5). None when CRP is missing or <= 3.
+    """
     crp = case.labs.crp_mg_l
     if crp is None or crp <= CRP_LOW_GRADE_MG_L:
         return None

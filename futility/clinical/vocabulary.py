@@ -38,7 +38,8 @@ KNOWN_CONDITIONS: tuple[str, ...] = (
 
 def close_matches(value: str, choices: Iterable[str]) -> list[str]:
     """Up to three of ``choices`` close to ``value`` (:func:`difflib.get_close_matches`), ignoring case,
-    spaces and hyphens; returned as spelt in ``choices``."""
+    spaces and hyphens; returned as spelt in ``choices``.
+    """
     folded = {c.lower().replace("-", "_").replace(" ", "_"): c for c in choices}
     key = str(value).strip().lower().replace("-", "_").replace(" ", "_")[:100]
     return [folded[m] for m in difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -17,9 +17,15 @@ from futility.commands._common import nonblank, persistent_db, user_errors
 from futility.errors import StoreError
 from futility.extras import require_extra
 
+if TYPE_CHECKING:
+    from futility.store import Review
+
 __all__ = ["register"]
 
-DbOption = Annotated[Optional[str], typer.Option("--db", help="Case store URL or SQLite file (default: FUTILITY_DB or the user data file); not in-memory.", callback=persistent_db)]
+DbOption = Annotated[Optional[str], typer.Option("--db", help=(
+    "Case store URL or SQLite file (default: FUTILITY_DB or the user "
+    "data file); not in-memory."
+), callback=persistent_db)]
 AuthorOption = Annotated[Optional[str], typer.Option("--author", help="Who is acting (default: FUTILITY_AUTHOR or the OS user).", callback=nonblank)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -31,7 +37,7 @@ _UNSAFE_IN_JSON = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u2
 
 
 def terminal_safe(value: Any, *, json_text: bool = False) -> str:
-    """``value`` as text fit for a terminal: every control or bidi character shown as ``\\uXXXX``.
+    r"""``value`` as text fit for a terminal: every control or bidi character shown as ``\\uXXXX``.
 
     With ``json_text`` the newlines of indented JSON are kept (``json.dumps`` already escapes those inside
     strings) and the escapes are valid JSON, so the output still parses to the same data.
@@ -105,7 +111,8 @@ def _report(target: str, out: Path, db: Optional[str], save: bool, author: Optio
 
         case = load_case(target)
         assessment = assess(case, posterior_path=posterior).to_dict()
-        record, reviews = None, []
+        record = None
+        reviews: list[Review] = []
         if save:
             store = _store(db)
             record = store.save_assessment(case, assessment, resolve_author(author))
@@ -157,7 +164,10 @@ def _show(record, reviews) -> str:
 
 
 def report_command(
-    target: Annotated[str, typer.Argument(help="A case file (YAML/JSON) to assess, a stored assessment id, or a stored case id (its latest assessment).", show_default=False)],
+    target: Annotated[str, typer.Argument(help=(
+        "A case file (YAML/JSON) to assess, a stored assessment id, or a stored "
+        "case id (its latest assessment)."
+    ), show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .html (self-contained) or .pdf.")],
     db: DbOption = None,
     save: Annotated[bool, typer.Option("--save", help="With a case file: store the assessment first.")] = False,
@@ -285,7 +295,10 @@ def review_command(
     assessment_id: Annotated[int, typer.Argument(help="The stored assessment the committee reviewed.", show_default=False)],
     decision: Annotated[str, typer.Option("--decision", help="endorse | endorse_with_conditions | request_more_information | do_not_endorse")],
     comment: Annotated[str, typer.Option("--comment", help="The committee's reasoning or conditions.")] = "",
-    reviewer: Annotated[Optional[str], typer.Option("--reviewer", "--author", help="Reviewer or committee (default: FUTILITY_AUTHOR or the OS user).", callback=nonblank)] = None,
+    reviewer: Annotated[Optional[str], typer.Option("--reviewer", "--author", help=(
+        "Reviewer or committee (default: FUTILITY_AUTHOR or "
+        "the OS user)."
+    ), callback=nonblank)] = None,
     date: Annotated[Optional[str], typer.Option("--date", help="Date of the committee's decision, YYYY-MM-DD (default: today).")] = None,
     db: DbOption = None,
 ) -> None:

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from futility.decision._expected import DrawStack, all_eu, expected_loss, p_best
-from futility.prognosis.intervals import hdi_rows
 from futility.decision._judgements import (
     Gate,
     QualitativeFutility,
@@ -26,6 +25,7 @@ from futility.decision._policy import PALLIATIVE, GateContext, Policy, plain_lab
 from futility.decision._sensitivity import Sensitivity, sensitivity
 from futility.decision._text import plain_summary, technical_summary
 from futility.decision._utilities import Utilities, resolve_utilities, utility_warnings
+from futility.prognosis.intervals import hdi_rows
 
 TABLE_COLUMNS = [
     "option", "label", "active", "eu_mean", "eu_hdi_low", "eu_hdi_high", "p_best", "expected_loss", "rank",

@@ -19,6 +19,7 @@ import numpy as np
 
 from futility.decision._policy import PALLIATIVE
 from futility.decision._utilities import Utilities
+from futility.prognosis.draws import OptionDraws
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class DrawStack:
         return int(self.remission.shape[1])
 
     @classmethod
-    def from_options(cls, options: Mapping[str, object]) -> "DrawStack":
+    def from_options(cls, options: Mapping[str, OptionDraws]) -> "DrawStack":
         names = tuple(options)
         if PALLIATIVE in names:
             raise ValueError(f"'{PALLIATIVE}' is added by decide(); do not pass it as an active option")
@@ -72,7 +73,8 @@ def all_eu(stack: DrawStack, u: Utilities) -> np.ndarray:
 
 def mean_active_eu(means: np.ndarray, u: Utilities) -> np.ndarray:
     """Posterior mean EU from mean probabilities (EU is linear in them): ``means`` rows are
-    (remission, response, burden), columns options. Used by the sensitivity analyses."""
+    (remission, response, burden), columns options. Used by the sensitivity analyses.
+    """
     rem, resp, bur = means
     return (
         u.no_response.value

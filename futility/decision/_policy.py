@@ -109,7 +109,8 @@ class GateContext:
         """Build from the rule outputs (``ScreeningStatus``, ``TRDStatus``, ``TrialAssessment`` list and
         ``Contraindication`` list). An option kind counts as tried when at least one trial of it was
         adequate (dose, duration, adherence). Only contraindications of severity ``contraindicated``
-        exclude an option; a ``caution`` leaves it open."""
+        exclude an option; a ``caution`` leaves it open.
+        """
         return cls(
             screening_complete=bool(screening.complete),
             screening_flags=tuple(screening.flags),

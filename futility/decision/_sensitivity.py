@@ -16,7 +16,7 @@ cost microseconds. The choice analysed is the one with the highest posterior mea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -26,11 +26,19 @@ from futility.decision._policy import PALLIATIVE
 from futility.decision._utilities import BOUNDS, NAMES, Utilities
 
 
+class ValueOfInformation(TypedDict):
+    """EVPI (``total``) and EVPPI for the remission chances (``remission``), in ``units``."""
+
+    total: float
+    remission: float
+    units: str
+
+
 @dataclass(frozen=True)
 class Sensitivity:
     threshold: dict[str, Any]
     tornado_rows: list[dict[str, Any]]
-    evpi: dict[str, float]
+    evpi: ValueOfInformation
 
     @property
     def tornado(self) -> pd.DataFrame:
@@ -72,7 +80,7 @@ def remission_thresholds(names: tuple[str, ...], means: np.ndarray, u: Utilities
                 "option": name,
                 "compared_with": str(alt_name),
                 "p_remission_now": float(means[0, k]),
-                "p_remission_threshold": float(tie) if inside else None,
+                "p_remission_threshold": float(tie) if inside and tie is not None else None,
                 "preferred_now": bool(eu[k] > others[alt]),
                 "note": "preferred when its remission chance is above the threshold"
                 if inside
@@ -143,7 +151,7 @@ def tornado(stack: DrawStack, u: Utilities, span: float) -> list[dict[str, Any]]
     return sorted(rows, key=lambda r: -r["swing"])
 
 
-def value_of_information(stack: DrawStack, eu: np.ndarray) -> dict[str, float]:
+def value_of_information(stack: DrawStack, eu: np.ndarray) -> ValueOfInformation:
     """EVPI (all uncertainty) and EVPPI for the remission chances, in utility units (0-1 scale)."""
     mean_eu = eu.mean(axis=1)
     evpi = float(eu.max(axis=0).mean() - mean_eu.max())

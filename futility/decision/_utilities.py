@@ -93,13 +93,15 @@ def resolve_utilities(values: Any | None) -> Utilities:
     given = {n: getattr(values, n, None) if values is not None else None for n in NAMES}
     out: dict[str, Utility] = {}
     for name in ("remission", "response", "no_response", "significant_burden"):
-        if given[name] is not None:
-            out[name] = Utility(name, float(given[name]), "patient", "the patient's own value", "patient")
+        value = given[name]
+        if value is not None:
+            out[name] = Utility(name, float(value), "patient", "the patient's own value", "patient")
         else:
             out[name] = _default(name)
-    if given["palliative_focus"] is not None:
+    palliative = given["palliative_focus"]
+    if palliative is not None:
         out["palliative_focus"] = Utility(
-            "palliative_focus", float(given["palliative_focus"]), "patient", "the patient's own value", "patient"
+            "palliative_focus", float(palliative), "patient", "the patient's own value", "patient"
         )
     else:
         out["palliative_focus"] = _default("palliative_focus", out["no_response"].value)

@@ -109,7 +109,7 @@ ECT_TRAIT_NODES = 10
 
 
 def ect_own_spread(sigma_u, ect_loading, sqrt=np.sqrt):
-    """s = sigma_u sqrt(1 - w^2): the spread of ECT's own responsiveness, so that w u + s e has sd sigma_u."""
+    """S = sigma_u sqrt(1 - w^2): the spread of ECT's own responsiveness, so that w u + s e has sd sigma_u."""
     return sigma_u * sqrt(1.0 - ect_loading * ect_loading)
 
 def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,9 +141,12 @@ def reference_mix(outcomes: tuple[Outcome, ...]) -> np.ndarray:
 
 def ect_reference_mix(outcomes: tuple[Outcome, ...]) -> np.ndarray:
     """The ECT population's mix of ECT_FACTORS, from the register's group sizes (Nordenskjold 2012)."""
-    n = {key: next((o.n for o in outcomes if o.id == row), None) for key, row in _ECT_MIX_ROWS.items()}
-    if any(v is None for v in n.values()):
-        raise ValueError("the evidence lacks the ECT register's group sizes (nord2012_* rows)")
+    n: dict[str, int] = {}
+    for key, row in _ECT_MIX_ROWS.items():
+        size = next((o.n for o in outcomes if o.id == row), None)
+        if size is None:
+            raise ValueError("the evidence lacks the ECT register's group sizes (nord2012_* rows)")
+        n[key] = size
     total = n["psychotic"] + n["severe"] + n["mild"]
     return np.array([(n["psychotic"] + n["severe"]) / total, n["psychotic"] / total, n["old"] / (n["old"] + n["young"])])
 
@@ -174,7 +177,7 @@ def cohort_factors(covariates: dict[str, float], x_ref: np.ndarray) -> np.ndarra
 
 
 def covariate_offsets(x: np.ndarray, x_ref: np.ndarray) -> np.ndarray:
-    """x - x_ref (a patient's or a cohort's offset from the reference mix)."""
+    """X - x_ref (a patient's or a cohort's offset from the reference mix)."""
     return np.asarray(x, dtype=float) - np.asarray(x_ref, dtype=float)
 
 
@@ -250,7 +253,11 @@ def arm_design(rows: list[Outcome], x_ref: np.ndarray, trials: tuple[str, ...] |
     for o in rows:
         if o.trial not in trial_names:
             trial_names.append(o.trial)
-    parent, share, failures, in_trial, dx = [], [], [], [], []
+    parent: list[int] = []
+    share: list[float] = []
+    failures: list[int] = []
+    in_trial: list[float] = []
+    dx: list[np.ndarray] = []
     steps: list[tuple[int, int, int, float, float]] = []
     slot_sub: list[int] = []
     opts: list[tuple[int, int, float, float]] = []

@@ -30,18 +30,18 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-# The model version and the convergence gate are defined once, PyMC-free, where posteriors are read.
-from futility.model.spec import GATE, MODEL_VERSION
+from futility.errors import PosteriorError, UserError
 from futility.model.cohorts import (
     ARM_NODES,
     ECT_FACTORS,
     ECT_FAILURES_EFFECT,
     EPISODE_MONTHS_CAP,
-    FAILURES_CAP,
     FACTORS,
+    FAILURES_CAP,
     KIND_GROUP_INDEX,
     MAX_FAILURES_EFFECT,
     _gauss_hermite,
@@ -54,7 +54,6 @@ from futility.model.cohorts import (
     reference_mix,
     trial_effect_scale,
 )
-from futility.errors import PosteriorError, UserError
 from futility.model.evidence import (
     DECLINE_GROUPS,
     OPTION_KINDS,
@@ -66,6 +65,12 @@ from futility.model.evidence import (
     load_outcomes,
     offered_kinds,
 )
+
+# The model version and the convergence gate are defined once, PyMC-free, where posteriors are read.
+from futility.model.spec import GATE, MODEL_VERSION
+
+if TYPE_CHECKING:
+    from arviz import InferenceData
 
 __all__ = [
     "EPISODE_MONTHS_CAP",
@@ -273,7 +278,7 @@ def read_registry(path: str | Path) -> Registry:
         if bseq:
             bkey = tuple(sorted(bseq))
             tolerability[bkey] = tolerability.get(bkey, 0) + 1
-    order = sorted(cells, key=cells.get)
+    order = sorted(cells, key=cells.__getitem__)
     eff_keys = sorted(efficacy)
     bur_keys = sorted(tolerability)
     return Registry(
@@ -336,7 +341,6 @@ def build_model(
     x_ref = reference_mix(outcomes)
     design = arm_design(efficacy_rows(outcomes), x_ref)
     bdata = burden_data(outcomes)
-    k = len(OPTION_KINDS)
     beta_mean, beta_sd = _factor_priors(effects)
     ect_mean, ect_sd = _factor_priors(effects, "beta_ect", ECT_FACTORS)
     coords = {
@@ -466,7 +470,8 @@ def _trial_effects(design, scale):
 
 def _effect_observations(effects: tuple[Effect, ...], parameter: str, effect) -> None:
     """Published odds ratios as normal pseudo-observations on contrasts of ``effect`` (alpha or delta):
-    ``log OR ~ N(effect[option] - mean(effect[reference]), se)``, se from the 95% CI."""
+    ``log OR ~ N(effect[option] - mean(effect[reference]), se)``, se from the 95% CI.
+    """
     import pymc as pm
 
     for eff in effects:
@@ -603,7 +608,7 @@ SAVED_VARS = EFFICACY_VARS + BURDEN_VARS
 
 
 def convergence_diagnostics(idata) -> dict:
-    """max R-hat, min bulk ESS and divergences over the saved parameters."""
+    """Max R-hat, min bulk ESS and divergences over the saved parameters."""
     import arviz as az
 
     post = idata.posterior[[v for v in SAVED_VARS if v in idata.posterior]]
@@ -640,10 +645,11 @@ def sampler_defaults(with_registry: bool, part: str = "efficacy") -> dict:
     Efficacy: the option effects and the trial effects share one level (a ridge the low-rank mass
     matrix follows), 1,000 tuning steps at 0.98. Version 5 sampled at 0.97 (61 leapfrog steps per draw);
     version 6 (ECT's loading, the Swedish register's large arms) left 1-4 divergences in 8,000-12,000 draws
-    at 0.97-0.99 until the register's trial effect was sampled centred (:func:`_trial_effects`). Burden: the aggregates leave a curved ridge between the burden cut ``gamma`` and
-    ``sigma_v``, which needs a long warm-up and small steps (1,500 tuning steps at 0.9 gave 4-10
-    divergences; 3,000 at 0.95 none on the machine version 5 was built on, 1 in 12,000 on this one; 3,000 at
-    0.98 none). A registry pins the parameters down: 500 tuning steps at 0.9.
+    at 0.97-0.99 until the register's trial effect was sampled centred (:func:`_trial_effects`).
+    Burden: the aggregates leave a curved ridge between the burden cut ``gamma`` and ``sigma_v``, which needs
+    a long warm-up and small steps (1,500 tuning steps at 0.9 gave 4-10 divergences; 3,000 at 0.95 none on the
+    machine version 5 was built on, 1 in 12,000 on this one; 3,000 at 0.98 none). A registry pins the
+    parameters down: 500 tuning steps at 0.9.
     """
     if with_registry:
         return {"tune": 500, "target_accept": 0.9, "low_rank": True}
@@ -693,9 +699,10 @@ def _sample(model, *, draws, tune, chains, cores, random_seed, sampler, target_a
     return idata, "pymc"
 
 
-def _merge_parts(parts: list) -> "object":
+def _merge_parts(parts: list) -> InferenceData:
     """One InferenceData from independently sampled parts (they share no parameter, so any pairing of
-    draws is a draw from the joint posterior); divergences are summed."""
+    draws is a draw from the joint posterior); divergences are summed.
+    """
     import arviz as az
     import xarray as xr
 

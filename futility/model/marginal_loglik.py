@@ -14,11 +14,13 @@ only, by :mod:`futility.model.fit`; the per-patient path never imports it.
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numba
 import numpy as np
 import pytensor.tensor as pt
 from pytensor.gradient import DisconnectedType
-from pytensor.graph.basic import Apply
+from pytensor.graph.basic import Apply, Variable
 from pytensor.graph.op import Op
 
 try:  # recent PyTensor: also caches the compiled Op by its props
@@ -116,4 +118,6 @@ _OP = HistoryLogSumExp()
 
 def history_logsumexp(table, index: np.ndarray, count: np.ndarray, log_w: np.ndarray):
     """``sum_h count_h * logsumexp_g(log_w_g + sum_t table[index_ht, g])`` as a PyTensor scalar."""
-    return _OP(table, np.asarray(index, dtype=np.int64), np.asarray(count, dtype=float), np.asarray(log_w, dtype=float))[0]
+    # The op has two outputs (the total and its gradient table), so calling it gives a list of both.
+    outputs = cast("list[Variable]", _OP(table, np.asarray(index, dtype=np.int64), np.asarray(count, dtype=float), np.asarray(log_w, dtype=float)))
+    return outputs[0]

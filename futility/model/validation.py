@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -65,10 +66,10 @@ class ArmCheck:
         return abs(self.observed - self.predicted)
 
 
-def draws_from_idata(idata) -> dict[str, np.ndarray]:
-    """Posterior arrays with chains stacked into one leading draw axis."""
+def draws_from_idata(idata) -> dict[str, Any]:
+    """Posterior arrays with chains stacked into one leading draw axis, and ``trials``: the fitted trials (a tuple)."""
     post = idata.posterior
-    out = {}
+    out: dict[str, Any] = {}
     for name in (*_ARM_PARAMS, "trial_effect", "trial_new", "tau_trial", "tau_definition"):
         if name in post:
             arr = np.asarray(post[name].values, dtype=float)
@@ -130,14 +131,17 @@ def arm_checks(rates: np.ndarray, rows: list[Outcome], seed: int = 20260101) -> 
     checks = []
     tail = (1.0 - INTERVAL) / 2.0
     for j, row in enumerate(rows):
+        n, events = row.n, row.events
+        if n is None or events is None:  # efficacy_rows keeps only arms with a denominator
+            raise ValueError(f"{row.id}: an arm without a denominator cannot be checked")
         p = np.clip(rates[:, j], 0.0, 1.0)
-        observed_props = rng.binomial(row.n, p) / row.n
+        observed_props = rng.binomial(n, p) / n
         low, high = np.quantile(observed_props, [tail, 1.0 - tail])
-        observed = row.events / row.n
-        floor = rng.binomial(row.n, observed, size=p.size) / row.n
+        observed = events / n
+        floor = rng.binomial(n, observed, size=p.size) / n
         checks.append(
             ArmCheck(
-                row.id, row.trial, row.outcome, int(row.n), observed, float(p.mean()), float(low), float(high),
+                row.id, row.trial, row.outcome, int(n), observed, float(p.mean()), float(low), float(high),
                 expected_error=float(np.mean(np.abs(observed_props - p.mean()))),
                 sampling_error=float(np.mean(np.abs(floor - observed))),
             )
@@ -149,7 +153,8 @@ def coverage_summary(checks: list[ArmCheck]) -> dict[str, float]:
     """Share of arms inside their interval and mean absolute error in percentage points, beside the error
     expected if the model were exactly right (``expected_mae_points``) and the error from the arms' sizes
     alone (``sampling_mae_points``): an observed error near the first is as small as the between-trial
-    spread the evidence shows allows; the second is the floor of any model's error."""
+    spread the evidence shows allows; the second is the floor of any model's error.
+    """
     if not checks:
         nan = float("nan")
         return {"arms": 0, "coverage": nan, "mae_points": nan, "expected_mae_points": nan, "sampling_mae_points": nan}

@@ -83,7 +83,7 @@ class PosteriorDraws:
     def n_draws(self) -> int:
         return int(self.sigma_u.shape[0])
 
-    def lam_of(self, kind: str) -> np.ndarray:
+    def lam_of(self, kind: str | None) -> np.ndarray:
         """Decline per earlier failure for ``kind``'s group (oral for a kind outside the model), (S,)."""
         idx = self.option_index(kind)
         group = self.kind_groups[idx] if idx is not None else "oral"
@@ -101,7 +101,7 @@ class PosteriorDraws:
             return self.ect_failures_effect
         return self.max_failures_effect
 
-    def option_index(self, kind: str) -> int | None:
+    def option_index(self, kind: str | None) -> int | None:
         """Column of ``kind`` in alpha/delta, or None for a kind outside the model."""
         try:
             return self.option_kinds.index(kind)
@@ -211,11 +211,29 @@ def _read(path: Path) -> PosteriorDraws:
     ):
         raise PosteriorError(f"posterior file {path} is inconsistent (option or factor columns do not match)")
     return PosteriorDraws(
-        **arrays,
+        alpha=arrays["alpha"],
+        delta=arrays["delta"],
+        beta=arrays["beta"],
+        beta_ect=arrays["beta_ect"],
+        mu_alpha=arrays["mu_alpha"],
+        mu_delta=arrays["mu_delta"],
+        lam=arrays["lam"],
+        rho=arrays["rho"],
+        sigma_u=arrays["sigma_u"],
+        kappa=arrays["kappa"],
+        sigma_v=arrays["sigma_v"],
+        trial_new=arrays["trial_new"],
+        ect_loading=arrays["ect_loading"],
         option_kinds=option_kinds,
         factors=factors,
-        **labels,
-        **mixes,
+        ect_factors=labels["ect_factors"],
+        decline_groups=labels["decline_groups"],
+        kind_groups=labels["kind_groups"],
+        offered_kinds=labels["offered_kinds"],
+        burden_evidence_kinds=labels["burden_evidence_kinds"],
+        trials=labels["trials"],
+        reference_mix=mixes["reference_mix"],
+        ect_reference_mix=mixes["ect_reference_mix"],
         extras=extras,
         episode_months_cap=cap,
         max_failures_effect=max_failures,

@@ -40,9 +40,9 @@ from typing import Any, Iterable
 import numpy as np
 
 from futility.clinical.screening import by_severity
-from futility.prognosis.draws import OptionDraws
 from futility.model.cohorts import ECT_REPLACES, ECT_TRAIT_NODES, ect_factors, ect_own_spread
-from futility.model.evidence import OPTION_KINDS, offered_kinds
+from futility.model.evidence import offered_kinds
+from futility.prognosis.draws import OptionDraws
 from futility.prognosis.intervals import HDI_PROB, hdi, summarise
 from futility.prognosis.posterior import PosteriorDraws
 
@@ -141,7 +141,7 @@ class Prognosis:
 
 
 def _factor_values(case, posterior: PosteriorDraws) -> np.ndarray:
-    """x for this patient in the posterior's factor order (missing diagnosis fields count as absent)."""
+    """X for this patient in the posterior's factor order (missing diagnosis fields count as absent)."""
     diagnosis = getattr(case, "diagnosis", None)
     age = getattr(case, "age", None)
     values = {
@@ -182,8 +182,8 @@ def option_kind(ta) -> str | None:
     augmentation (STAR*D level 2 cognitive therapy); lithium, T3 and antipsychotics are add-on classes
     already.
     """
-    kind = getattr(ta, "drug_class", None)
-    if getattr(ta, "augments", None) is not None:
+    kind: str | None = getattr(ta, "drug_class", None)
+    if kind is not None and getattr(ta, "augments", None) is not None:
         kind = {"ndri": "bupropion_augmentation", "nassa": "mirtazapine_combination",
                 "psychotherapy": "psychotherapy_augmentation"}.get(kind, kind)
     return kind
@@ -491,15 +491,16 @@ def prognose(
     general, ect = _linear_parts(case, posterior)
     b = posterior.trial_new  # (S,): this patient's setting, drawn from the between-trial spread
 
-    def linear(kind: str) -> np.ndarray:
+    def linear(kind: str | None) -> np.ndarray:
         return ect if kind == "ect" else general
 
     # Responsiveness: each adequate trial, with the failures (and failed kinds) before it.
     u_terms: list[Term] = []
     ect_terms: list[Term] = []  # ECT courses, which also inform ECT's own responsiveness e
-    own_spread = None if posterior.ect_loading is None else ect_own_spread(posterior.sigma_u, posterior.ect_loading)
+    # ECT's loading w and the spread s of its own responsiveness; None when the posterior has no loading.
+    ect_trait = None if posterior.ect_loading is None else (posterior.ect_loading, ect_own_spread(posterior.sigma_u, posterior.ect_loading))
     failures = 0
-    failed: set[str] = set()
+    failed: set[str | None] = set()  # a trial's kind is None outside the model
     for pos, ta in enumerate(trials):
         if not ta.adequate:
             continue
@@ -516,7 +517,7 @@ def prognose(
             - posterior.rho * float(kind in failed)
             + b
         )
-        (ect_terms if kind == "ect" and own_spread is not None else u_terms).append(
+        (ect_terms if kind == "ect" and ect_trait is not None else u_terms).append(
             (a, code, posterior.kappa, posterior.loading_of(kind))
         )
         if code != 2:
@@ -524,15 +525,17 @@ def prognose(
             failed.add(kind)
     drug_evidence = _Evidence.from_terms(u_terms) if u_terms else None
     ect_grid = None
-    if own_spread is not None and ect_terms:  # an ECT course in the history: the posterior of (u, e)
+    if ect_trait is not None and ect_terms:  # an ECT course in the history: the posterior of (u, e)
+        loading, own_spread = ect_trait
         u_grid, ect_grid, responsiveness = _own_trait_grid(
-            drug_evidence, _Evidence.from_terms(ect_terms), posterior.sigma_u, posterior.ect_loading, own_spread
+            drug_evidence, _Evidence.from_terms(ect_terms), posterior.sigma_u, loading, own_spread
         )
     else:
         u_grid, responsiveness = _adaptive_grid(drug_evidence, posterior.sigma_u)
-        if own_spread is not None:  # e integrates out of ECT's prediction on its own nodes
+        if ect_trait is not None:  # e integrates out of ECT's prediction on its own nodes
+            loading, own_spread = ect_trait
             joint = u_grid.weights[:, None, :] * _E_W[None, :, None]
-            ect_grid = _ect_grid(u_grid.centre, u_grid.spread, joint, posterior.ect_loading, own_spread)
+            ect_grid = _ect_grid(u_grid.centre, u_grid.spread, joint, loading, own_spread)
 
     # Tolerability: every trial with a recorded burden (adequate or not); binary, so no gap.
     v_terms: list[Term] = [
@@ -544,11 +547,12 @@ def prognose(
 
     excluded = {o: reasons[0] for o, reasons in by_severity(contraindications, "contraindicated").items()}
     pool = posterior.offered_kinds if candidates is None else tuple(candidates)
-    names = [c for c in pool if c not in excluded and posterior.option_index(c) is not None]
+    indexed = [(c, posterior.option_index(c)) for c in pool if c not in excluded]
+    names = [c for c, i in indexed if i is not None]
+    idx = [i for _, i in indexed if i is not None]  # the names' columns in alpha/delta
 
     options: dict[str, OptionDraws] = {}
     if names:
-        idx = [posterior.option_index(c) for c in names]
         # Per-option shifts that are not shared by every option: ECT's own factors, the decline of the
         # option's group (ECT: one step) and same-class resistance, folded into the per-kind odds.
         extra = np.stack(

@@ -15,7 +15,7 @@ import hmac
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, CursorResult, select, text
 
 from futility.errors import StoreError
 from futility.store._key import AuditKey, key_file_path
@@ -93,7 +93,15 @@ def append(
             mac=key.mac(entry_hash),
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result, "audit_log")
+
+
+def inserted_id(result: CursorResult[Any], table: str) -> int:
+    """The primary key of the one row an INSERT added (SQLAlchemy gives None only for a statement that is not an insert)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreError(f"{table}: the database returned no id for the new row")
+    return int(key[0])
 
 
 def _details(raw: Any) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ import secrets
 import stat
 import tempfile
 from pathlib import Path
+from typing import Literal, overload
 
 from futility.errors import StoreError
 
@@ -98,6 +99,10 @@ def _create_file(path: Path) -> None:
         raise StoreError(f"audit key {path}: cannot be created ({exc.strerror or exc})") from None
 
 
+@overload
+def load_key(*, create: Literal[True]) -> AuditKey: ...
+@overload
+def load_key(*, create: bool) -> AuditKey | None: ...
 def load_key(*, create: bool) -> AuditKey | None:
     """The audit key; with ``create`` a missing key file is made, otherwise ``None`` is returned for it."""
     env = os.environ.get("FUTILITY_AUDIT_KEY")

@@ -144,7 +144,8 @@ def guard_statements(dialect: str) -> list[str]:
 
 def _missing_guards(conn) -> list[str]:
     """Guard DDL still to run. PostgreSQL: only missing triggers, so that opening a store never takes
-    table locks that could deadlock with a writer; SQLite: every statement is IF NOT EXISTS."""
+    table locks that could deadlock with a writer; SQLite: every statement is IF NOT EXISTS.
+    """
     statements = guard_statements(conn.dialect.name)
     if conn.dialect.name != "postgresql":
         return statements

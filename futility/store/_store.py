@@ -231,7 +231,7 @@ class CaseStore:
             _serialise_writers(conn)
             if conn.execute(select(cases.c.case_id).where(cases.c.case_id == case_id)).first() is None:
                 conn.execute(cases.insert().values(case_id=case_id, created_at=created_at, created_by=author))
-            new_id = conn.execute(
+            new_id = _audit.inserted_id(conn.execute(
                 assessments.insert().values(
                     case_id=case_id,
                     created_at=created_at,
@@ -243,7 +243,7 @@ class CaseStore:
                     assessment_json=assessment_json,
                     content_hash=content_hash,
                 )
-            ).inserted_primary_key[0]
+            ), "assessments")
             _audit.append(
                 conn,
                 key=key,
@@ -284,12 +284,12 @@ class CaseStore:
         content_hash = review_hash(record.id, record.content_hash, reviewer, decision, comment, review_date, recorded_at)
         with self.engine.begin() as conn:
             _serialise_writers(conn)
-            new_id = conn.execute(
+            new_id = _audit.inserted_id(conn.execute(
                 reviews.insert().values(
                     assessment_id=record.id, reviewer=reviewer, decision=decision, comment=comment,
                     review_date=review_date, recorded_at=recorded_at, content_hash=content_hash,
                 )
-            ).inserted_primary_key[0]
+            ), "reviews")
             _audit.append(
                 conn, key=key, at=recorded_at, actor=reviewer, action="add_review", case_id=record.case_id,
                 object_type="review", object_id=int(new_id),

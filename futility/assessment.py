@@ -126,7 +126,7 @@ class Assessment:
             "contraindications": [_to_builtins(c) for c in self.contraindications],
             "inflammation": self.inflammation,
             "measurement": self.measurement.to_dict() if self.measurement is not None else None,
-            "prognosis": self.tables.prognosis_records(),  # the same numbers as Prognosis.to_list()
+            "prognosis": self.tables.prognosis_records(),  # one computation: the tidy prognosis table
             "prognosis_definition": dict(REMISSION_DEFINITION),
             "decision": self.decision.to_dict(),
             "model": {

@@ -70,21 +70,7 @@ class AssessmentTables:
 
     def prognosis_records(self) -> list[dict[str, Any]]:
         """The ``prognosis`` part of the JSON contract, read back from :attr:`prognosis` (one entry per option)."""
-        by_option: dict[str, dict[str, Any]] = {}
-        for r in self.prognosis.to_dict("records"):
-            by_option.setdefault(str(r["option"]), {})[str(r["quantity"])] = r
-        out = []
-        for option, rows in by_option.items():
-            first = next(iter(rows.values()))
-            offered = bool(first["offered"])
-            rec: dict[str, Any] = {"option": option}
-            for quantity, r in rows.items():
-                rec[quantity] = {k: float(r[k]) for k in _SUMMARY} if offered else None
-            rec["burden_known"] = bool(first["burden_known"])
-            rec["contraindicated"] = False if offered else str(first["contraindication"])
-            rec["evidence_note"] = _text_or_none(first["evidence_note"])
-            out.append(rec)
-        return out
+        return prognosis_records(self.prognosis)
 
     def to_html(self) -> str:
         """Every table as escaped HTML, each under its name (the long ones folded)."""
@@ -157,6 +143,25 @@ def prognosis_table(prognosis: "Prognosis") -> pd.DataFrame:
 
 DECISION_COLUMNS = ["option", "label", "active", "rank", "preferred", "quantity", "mean", "hdi_low", "hdi_high",
                     "hdi_prob", "caution"]
+
+
+def prognosis_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ``prognosis`` part of the JSON contract from a :func:`prognosis_table` (one entry per option, in order)."""
+    by_option: dict[str, dict[str, Any]] = {}
+    for r in table.to_dict("records"):
+        by_option.setdefault(str(r["option"]), {})[str(r["quantity"])] = r
+    out = []
+    for option, rows in by_option.items():
+        first = next(iter(rows.values()))
+        offered = bool(first["offered"])
+        rec: dict[str, Any] = {"option": option}
+        for quantity, r in rows.items():
+            rec[quantity] = {k: float(r[k]) for k in _SUMMARY} if offered else None
+        rec["burden_known"] = bool(first["burden_known"])
+        rec["contraindicated"] = False if offered else str(first["contraindication"])
+        rec["evidence_note"] = _text_or_none(first["evidence_note"])
+        out.append(rec)
+    return out
 
 
 def decision_table(decision: "Decision") -> pd.DataFrame:

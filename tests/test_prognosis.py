@@ -16,6 +16,7 @@ from scipy.special import expit
 from futility.clinical.adequacy import TrialAssessment
 from futility.prognosis.posterior import PosteriorDraws
 from futility.prognosis.predict import CANDIDATE_OPTIONS, hdi, prognose
+from futility.tables import prognosis_records, prognosis_table
 
 KINDS = ("ssri", "snri", "ect", "lithium_augmentation")
 FACTORS = ("severe", "psychotic_features", "comorbid_anxiety", "episode_months", "age_decades")
@@ -256,7 +257,7 @@ def test_contraindicated_excluded_caution_kept():
     assert "lithium_augmentation" not in result.options
     assert result.contraindicated == {"lithium_augmentation": "eGFR < 30"}
     assert "ect" in result.options
-    rows = {r["option"]: r for r in result.to_list()}
+    rows = {r["option"]: r for r in prognosis_records(prognosis_table(result))}
     assert rows["lithium_augmentation"]["contraindicated"] == "eGFR < 30"
     assert rows["ect"]["contraindicated"] is False
     assert rows["ect"]["p_remission"]["hdi_low"] <= rows["ect"]["p_remission"]["mean"] <= rows["ect"]["p_remission"]["hdi_high"]
@@ -265,9 +266,11 @@ def test_contraindicated_excluded_caution_kept():
 def test_table_has_one_row_per_option():
     """The summary table lists every candidate and every excluded option once."""
     post = make_posterior()
-    table = prognose(Case(), [], [Contra("ect", "x")], post, candidates=KINDS).table()
-    assert sorted(table["option"]) == sorted(KINDS)
-    assert {"p_remission_mean", "p_response_hdi_low", "p_burden_hdi_high", "contraindicated"} <= set(table.columns)
+    table = prognosis_table(prognose(Case(), [], [Contra("ect", "x")], post, candidates=KINDS))
+    assert sorted(table["option"].unique()) == sorted(KINDS)
+    assert len(table) == 3 * len(KINDS)  # remission, response, burden per option
+    assert {"mean", "hdi_low", "hdi_high", "contraindication"} <= set(table.columns)
+    assert table.loc[table["option"] == "ect", "contraindication"].eq("x").all()
 
 
 def test_unknown_kind_in_history_uses_population_mean():

@@ -83,12 +83,17 @@ def test_prognosis_table_equals_the_json(assessment):
                 assert row["contraindication"] == entry["contraindicated"]
 
 
-def test_prognosis_json_is_read_from_the_table_and_equals_prognosis_to_list(assessment):
-    """to_dict() takes its prognosis from the table; the typed object's own list says the same, key order too."""
+def test_prognosis_json_is_read_from_the_table_and_equals_the_draws(assessment):
+    """to_dict() takes its prognosis from the table, whose numbers are the draws' summaries at the policy's mass."""
     records = assessment.tables.prognosis_records()
-    assert records == assessment.prognosis.to_list()
-    assert [list(r) for r in records] == [list(r) for r in assessment.prognosis.to_list()]
     assert assessment.to_dict()["prognosis"] == records
+    assert [r["option"] for r in records] == [*assessment.prognosis.options, *assessment.prognosis.contraindicated]
+    for r in records:
+        draws = assessment.prognosis.options.get(r["option"])
+        assert list(r) == ["option", "p_remission", "p_response", "p_burden", "burden_known", "contraindicated", "evidence_note"]
+        for quantity in PROGNOSIS_QUANTITIES:
+            expected = None if draws is None else summarise(getattr(draws, quantity), assessment.policy.hdi_prob)
+            assert r[quantity] == expected, (r["option"], quantity)
 
 
 def test_decision_table_equals_the_json(assessment):

@@ -1,6 +1,7 @@
 """``futility assess CASE [--json]`` and ``futility demo``: bind arguments, call :func:`assess`, render."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -26,9 +27,12 @@ def _assess_file(case_path: Path, posterior: Optional[Path] = None, min_weeks: O
     from futility.clinical.adequacy import AdequacyCriteria
     from futility.decision import Policy
 
-    overrides = {"min_weeks": min_weeks, "min_adherence": min_adherence}
     try:
-        criteria = AdequacyCriteria(**{k: v for k, v in overrides.items() if v is not None})
+        criteria = AdequacyCriteria()
+        if min_weeks is not None:
+            criteria = dataclasses.replace(criteria, min_weeks=min_weeks)
+        if min_adherence is not None:
+            criteria = dataclasses.replace(criteria, min_adherence=min_adherence)
         policy = Policy() if threshold is None else Policy(futility_threshold=threshold)
     except ValueError as exc:  # the option callbacks check first; this is the last line of defence
         raise UserError(f"policy: {exc}") from None

@@ -109,7 +109,7 @@ ECT_TRAIT_NODES = 10
 
 
 def ect_own_spread(sigma_u, ect_loading, sqrt=np.sqrt):
-    """S = sigma_u sqrt(1 - w^2): the spread of ECT's own responsiveness, so that w u + s e has sd sigma_u."""
+    """The spread s = sigma_u sqrt(1 - w^2) of ECT's own responsiveness, so that w u + s e has sd sigma_u."""
     return sigma_u * sqrt(1.0 - ect_loading * ect_loading)
 
 def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +177,7 @@ def cohort_factors(covariates: dict[str, float], x_ref: np.ndarray) -> np.ndarra
 
 
 def covariate_offsets(x: np.ndarray, x_ref: np.ndarray) -> np.ndarray:
-    """X - x_ref (a patient's or a cohort's offset from the reference mix)."""
+    """The offset x - x_ref of a patient's or a cohort's factors from the reference mix."""
     return np.asarray(x, dtype=float) - np.asarray(x_ref, dtype=float)
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 
@@ -99,49 +99,9 @@ class Prognosis:
     hdi_prob: float = HDI_PROB
     evidence_notes: dict[str, str] = field(default_factory=dict)  # option -> what its figure cannot rest on
 
-    def to_list(self) -> list[dict[str, Any]]:
-        """The ``prognosis`` part of the JSON contract, one entry per option (excluded ones included)."""
-        rows: list[dict[str, Any]] = []
-        for name, od in self.options.items():
-            rows.append(
-                {
-                    "option": name,
-                    "p_remission": summarise(od.p_remission, self.hdi_prob),
-                    "p_response": summarise(od.p_response, self.hdi_prob),
-                    "p_burden": summarise(od.p_burden, self.hdi_prob),
-                    "burden_known": bool(self.burden_known.get(name, False)),
-                    "contraindicated": False,
-                    "evidence_note": self.evidence_notes.get(name),
-                }
-            )
-        for name, reason in self.contraindicated.items():
-            rows.append(
-                {
-                    "option": name, "p_remission": None, "p_response": None, "p_burden": None,
-                    "burden_known": bool(self.burden_known.get(name, False)), "contraindicated": reason,
-                    "evidence_note": None,
-                }
-            )
-        return rows
-
-    def table(self):
-        """One row per option: mean and HDI of each probability, and the contraindication if any (tidy)."""
-        import pandas as pd
-
-        records = []
-        for row in self.to_list():
-            rec: dict[str, Any] = {"option": row["option"]}
-            for key in ("p_remission", "p_response", "p_burden"):
-                summary = row[key] or {}
-                for part in ("mean", "hdi_low", "hdi_high"):
-                    rec[f"{key}_{part}"] = summary.get(part, np.nan)
-            rec["contraindicated"] = row["contraindicated"] or ""
-            records.append(rec)
-        return pd.DataFrame.from_records(records)
-
 
 def _factor_values(case, posterior: PosteriorDraws) -> np.ndarray:
-    """X for this patient in the posterior's factor order (missing diagnosis fields count as absent)."""
+    """The factor values x of this patient in the posterior's factor order (missing diagnosis fields count as absent)."""
     diagnosis = getattr(case, "diagnosis", None)
     age = getattr(case, "age", None)
     values = {

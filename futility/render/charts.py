@@ -140,10 +140,10 @@ def tornado_plot(rows: Sequence[dict], title: str, axis_label: str) -> str:
         label = str(r.get("utility", r.get("parameter", "?"))).replace("_", " ")
         body.append(_text(label_w - 8, y + 14, f"{label} ({r.get('low', 0):.2f} to {r.get('high', 0):.2f})", 10, "end"))
         for key, colour, offset in (("margin_low", OKABE_ITO["sky_blue"], 2), ("margin_high", OKABE_ITO["orange"], 11)):
-            v = r.get(key)
-            if v is None:
+            margin = r.get(key)
+            if margin is None:
                 continue
-            left, right = sorted((x(0), x(float(v))))
+            left, right = sorted((x(0), x(float(margin))))
             body.append(f'<rect x="{left:.1f}" y="{y + offset:.1f}" width="{max(right - left, 1):.1f}" height="8" fill="{colour}"/>')
         desc.append(f"{label}: margin {r.get('margin_low', 0):+.3f} at its low value, {r.get('margin_high', 0):+.3f} at its high value")
     legend_y = rows_end + 40

@@ -224,7 +224,7 @@ def _measurement(case: dict, assessment: dict, identifiable: bool) -> dict[str, 
         return None
     points = [(r["date"], float(r["value"])) for r in rows]
     return {"scale": scale, "points": points,
-            "svg": charts.score_trajectory_svg(rows, scale_table().get(scale), f"{scale} scores over time",
+            "svg": charts.score_trajectory_svg(rows, scale_table().get(scale) if scale is not None else None, f"{scale} scores over time",
                                                scores_words(rows, summary), width=540, height=190, by_date=False)}
 
 

@@ -93,7 +93,8 @@ def journey_words(rows: list[dict[str, Any]]) -> str:
 
 class JourneyChart:
     """Each trial as a segment from its baseline to its final score, over the remission band of its scale
-    (shaded) and its response line (half the baseline score, dashed)."""
+    (shaded) and its response line (half the baseline score, dashed).
+    """
 
     def __init__(self) -> None:
         self.bands = ColumnDataSource(dict(left=[], right=[], top=[]))

@@ -65,7 +65,8 @@ def redact(record: logging.LogRecord) -> logging.LogRecord:
 
 class RedactionFilter(logging.Filter):
     """A filter that redacts (see :func:`redact`) and keeps every record, so that an operator still sees
-    that something happened, where, and of which exception type."""
+    that something happened, where, and of which exception type.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:  # noqa: A003 - logging's name
         redact(record)
@@ -88,7 +89,8 @@ def install(*, record_factory: bool = False) -> None:
     """Install the redaction on every logger the dashboard uses and on their handlers (idempotent).
 
     ``record_factory`` also makes every record redacted when it is created (process-wide; used by the
-    served dashboard, where no other code needs third-party log text)."""
+    served dashboard, where no other code needs third-party log text).
+    """
     global _previous_factory
     for logger in _watched_loggers():
         if FILTER not in logger.filters:

@@ -106,7 +106,8 @@ def cookie_secret_from(option: str | None) -> str | None:
 
 def quiet_logs() -> None:
     """Keep request lines and session messages out of the logs (they could carry case details), and redact
-    every record of the serving process (:func:`futility.dashboards.log_redaction.install`)."""
+    every record of the serving process (:func:`futility.dashboards.log_redaction.install`).
+    """
     from futility.dashboards.log_redaction import install
 
     for name in QUIET_LOGGERS:
@@ -117,7 +118,8 @@ def quiet_logs() -> None:
 
 def local_assets() -> None:
     """Serve Bokeh's and Panel's JavaScript and CSS from this server, never a CDN (offline use; no third
-    party learns that the tool is in use), whatever ``BOKEH_RESOURCES`` says."""
+    party learns that the tool is in use), whatever ``BOKEH_RESOURCES`` says.
+    """
     from bokeh.settings import settings
 
     if settings.resources(default="server") not in {"server", "server-dev", "inline"}:

@@ -19,7 +19,7 @@ from typing import Any
 import param
 import yaml
 
-from futility.case import Case, CaseError, Values, case_from_dict, case_from_text, demo_case_path, load_case
+from futility.case import Case, CaseError, Values, case_from_dict, case_from_text, demo_case_path
 from futility.decision._utilities import BOUNDS, NAMES, resolve_utilities
 
 #: The five values, in the order the sliders show them.
@@ -37,7 +37,8 @@ _ASSESSMENTS_MAX = 32
 
 def _default_assess(case: Case) -> Any:
     """``futility.assessment.assess``, cached per case content (assessments are immutable, so sessions
-    showing the same case share one; the per-session values never change the cached object)."""
+    showing the same case share one; the per-session values never change the cached object).
+    """
     from futility.assessment import assess  # imported late: the app starts before the posterior loads
 
     key = case.model_dump_json()
@@ -52,7 +53,8 @@ def _default_assess(case: Case) -> Any:
 
 class _DraftLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that leaves dates as text, so an impossible date (2026-13-45) cannot crash the read
-    of a draft: validation then names the field."""
+    of a draft: validation then names the field.
+    """
 
 
 _DraftLoader.yaml_implicit_resolvers = {
@@ -80,7 +82,8 @@ def text_format(text: str, name: str = "") -> str:
 
 def read_draft(text: str, fmt: str) -> dict[str, Any] | None:
     """The mapping a (possibly invalid) input holds, read without dates and without ever raising; None when
-    it cannot be read as a mapping. Used to show a failed input as a draft of *its own* case."""
+    it cannot be read as a mapping. Used to show a failed input as a draft of *its own* case.
+    """
     try:
         data = json.loads(text) if fmt == "json" else yaml.load(text, Loader=_DraftLoader)  # noqa: S506 - safe loader
     except BaseException as exc:  # noqa: BLE001 - RecursionError, ValueError, YAMLError...: no draft, no crash
@@ -173,7 +176,8 @@ class CaseSession(param.Parameterized):
     @staticmethod
     def _fallback_problems(text: str, fmt: str) -> list[tuple[str, str]]:
         """Problems for an input the loader failed on unexpectedly: validate its date-free reading, so the
-        field is still named (e.g. ``scores[0].date``); a generic problem when even that fails."""
+        field is still named (e.g. ``scores[0].date``); a generic problem when even that fails.
+        """
         data = read_draft(text, fmt)
         if data is None:
             return [("", UNREADABLE)]
@@ -301,7 +305,8 @@ class CaseSession(param.Parameterized):
 
     def draft_base(self) -> dict[str, Any] | None:
         """The whole case the trial table is applied to: the pending draft (never the previous case), else
-        the case on screen; None when the pending draft cannot be read (fix it in the text first)."""
+        the case on screen; None when the pending draft cannot be read (fix it in the text first).
+        """
         if self.pending:
             return dict(self.draft) if isinstance(self.draft, dict) else None
         if self.case is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from futility import __version__
 from futility.case import Case, Values
@@ -30,7 +31,7 @@ from futility.contract import AssessmentOutput
 from futility.decision import Decision, GateContext, Policy, decide
 from futility.prognosis.posterior import PosteriorDraws, load_posterior
 from futility.prognosis.predict import REMISSION_DEFINITION, Prognosis, prognose
-from futility.tables import AssessmentTables, build_tables
+from futility.tables import AssessmentTables, build_tables, prognosis_records, prognosis_table
 
 __all__ = ["Assessment", "assess"]
 
@@ -68,9 +69,14 @@ class Assessment:
     criteria: AdequacyCriteria = field(default_factory=AdequacyCriteria)
 
     @cached_property
+    def _prognosis_table(self) -> pd.DataFrame:
+        """The tidy prognosis table, shared by :attr:`tables` and the JSON's ``prognosis`` (built once)."""
+        return prognosis_table(self.prognosis)
+
+    @cached_property
     def tables(self) -> AssessmentTables:
         """Trials, prognosis, decision, gates, futility and sensitivity as tidy pandas tables."""
-        return build_tables(self)
+        return build_tables(self, prognosis=self._prognosis_table)
 
     def __repr__(self) -> str:
         d = self.decision
@@ -126,7 +132,7 @@ class Assessment:
             "contraindications": [_to_builtins(c) for c in self.contraindications],
             "inflammation": self.inflammation,
             "measurement": self.measurement.to_dict() if self.measurement is not None else None,
-            "prognosis": self.tables.prognosis_records(),  # one computation: the tidy prognosis table
+            "prognosis": prognosis_records(self._prognosis_table),  # one computation: the tidy prognosis table
             "prognosis_definition": dict(REMISSION_DEFINITION),
             "decision": self.decision.to_dict(),
             "model": {

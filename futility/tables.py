@@ -82,12 +82,16 @@ class AssessmentTables:
         return "\n".join(parts)
 
 
-def build_tables(assessment: "Assessment") -> AssessmentTables:
-    """All tables of ``assessment`` (cheap: a few ms; cached by ``Assessment.tables``)."""
+def build_tables(assessment: "Assessment", prognosis: pd.DataFrame | None = None) -> AssessmentTables:
+    """All tables of ``assessment`` (cheap: a few ms; cached by ``Assessment.tables``).
+
+    ``prognosis`` is the assessment's :func:`prognosis_table` when it is already built (the JSON reads it
+    without building the other tables).
+    """
     decision = assessment.decision
     return AssessmentTables(
         trials=trials_table(assessment.trials),
-        prognosis=prognosis_table(assessment.prognosis),
+        prognosis=prognosis_table(assessment.prognosis) if prognosis is None else prognosis,
         decision=decision_table(decision),
         gates=pd.DataFrame(
             [{"gate": g.gate, "passed": g.passed, "status": "passed" if g.passed else "holds back",

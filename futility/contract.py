@@ -111,6 +111,8 @@ class TrialRow(ContractModel):
     laterality: Laterality | None = Field(description="ECT electrode placement")
     stopped_for_side_effects: bool
     notes: list[str] = Field(description="remarks that do not change adequacy")
+    response_line: float | None = Field(
+        default=None, description="final score at or below which the trial is a response (half its baseline); None unscored")
 
 
 class TRD(ContractModel):
@@ -182,6 +184,7 @@ class Measurement(ContractModel):
     weeks_elapsed: float
     status: Outcome
     severity_band: SeverityBand = Field(description="band of the latest rating")
+    response_line: float | None = Field(default=None, description="half the first rating: at or below it a rating is a response")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -106,12 +106,14 @@ def build_tables(assessment: "Assessment", prognosis: pd.DataFrame | None = None
 def trials_table(trials: list[Any]) -> pd.DataFrame:
     """One row per rated trial, the TrialAssessment fields as columns (nullable integers stay integers)."""
     columns = ["index", "agent", "drug_class", "role", "adequate", "reasons", "percent_reduction", "outcome",
-               "burden_score", "significant_burden", "augments", "laterality", "stopped_for_side_effects", "notes"]
+               "burden_score", "significant_burden", "augments", "laterality", "stopped_for_side_effects", "notes",
+               "response_line"]
     rows = [{c: getattr(t, c) for c in columns} for t in trials]
     table = pd.DataFrame(rows, columns=columns)
     for c in ("burden_score", "augments"):
         table[c] = table[c].astype("Int64")
-    table["percent_reduction"] = table["percent_reduction"].astype(float)
+    for c in ("percent_reduction", "response_line"):
+        table[c] = table[c].astype(float)
     table["significant_burden"] = table["significant_burden"].astype("boolean")
     return table
 

@@ -136,3 +136,13 @@ def test_every_score_in_range_has_a_band(scale, data):
     table = scale_table()[scale]
     score = data.draw(st.integers(table.minimum, table.maximum))
     assert severity_band(scale, score) in {b[0] for b in table.bands}
+
+
+def test_response_line_is_half_the_baseline_and_none_without_one():
+    """The response line is the baseline reduced by the response cut-off (50%): a final score on it is a response."""
+    from futility.clinical.scales import RESPONSE_MIN_PCT, classify_outcome, response_line
+
+    assert response_line(24.0) == 24.0 * (1 - RESPONSE_MIN_PCT / 100) == 12.0
+    assert response_line(None) is None and response_line(0.0) is None
+    # a final score exactly on the line is a response (not remission: 12 is above the HAMD-17 cut-off of 7)
+    assert classify_outcome("HAMD-17", 24.0, response_line(24.0)) == "response"

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from futility.clinical.agents import Agent, lookup_agent
-from futility.clinical.scales import classify_outcome, percent_reduction
+from futility.clinical.scales import classify_outcome, percent_reduction, response_line
 
 __all__ = ["AdequacyCriteria", "SIGNIFICANT_BURDEN_MIN", "TrialAssessment", "assess_trials"]
 
@@ -74,6 +74,7 @@ class TrialAssessment:
     laterality: str | None = None  # ECT electrode placement when recorded
     stopped_for_side_effects: bool = False
     notes: tuple[str, ...] = ()  # remarks that do not change adequacy
+    response_line: float | None = None  # the final score at or below which the trial is a response (scales.response_line)
 
 
 def _num(value: float) -> str:
@@ -184,6 +185,7 @@ def _assess_one(index: int, trial, case, criteria: AdequacyCriteria) -> TrialAss
         adequate=not reasons,
         reasons=tuple(reasons),
         percent_reduction=percent_reduction(trial.baseline, trial.final),
+        response_line=response_line(trial.baseline),
         outcome=outcome,
         burden_score=burden,
         significant_burden=None if burden is None else burden >= SIGNIFICANT_BURDEN_MIN,

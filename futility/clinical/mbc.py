@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from futility.clinical.scales import classify_outcome, percent_reduction, severity_band
+from futility.clinical.scales import classify_outcome, percent_reduction, response_line, severity_band
 
 __all__ = ["ScoreTrajectory", "score_trajectory"]
 
@@ -32,6 +32,7 @@ class ScoreTrajectory:
     weeks_elapsed: float
     status: str  # remission | response | partial_response | non_response | unknown
     severity_band: str  # band of the latest rating
+    response_line: float | None = None  # half the first rating: at or below it a rating is a response
 
     def to_dict(self) -> dict:
         """JSON-ready form (dates as ISO text)."""
@@ -47,6 +48,7 @@ class ScoreTrajectory:
             "weeks_elapsed": self.weeks_elapsed,
             "status": self.status,
             "severity_band": self.severity_band,
+            "response_line": self.response_line,
         }
 
 
@@ -80,4 +82,5 @@ def score_trajectory(case) -> ScoreTrajectory | None:
         weeks_elapsed=(latest.date - first.date).days / 7.0,
         status=status,
         severity_band=severity_band(scale, latest.value),
+        response_line=response_line(first.value),
     )

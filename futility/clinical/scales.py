@@ -26,6 +26,7 @@ __all__ = [
     "classify_outcome",
     "msm_severity",
     "percent_reduction",
+    "response_line",
     "scale_table",
     "severity_band",
 ]
@@ -89,6 +90,17 @@ def _scale(scale: str | Scale) -> Scale:
         return scale_table()[scale]
     except KeyError:
         raise ValueError(f"unknown scale '{scale}' (known: {', '.join(scale_table())})") from None
+
+
+def response_line(baseline: float | None) -> float | None:
+    """The score at or below which a rating is a response: baseline reduced by RESPONSE_MIN_PCT (half of it).
+
+    The line the journey and trajectory charts draw (>= 50% reduction; STAR*D, Rush 2006). None without a
+    baseline or with a baseline of 0 (no room to improve).
+    """
+    if baseline is None or baseline <= 0:
+        return None
+    return baseline * (1.0 - RESPONSE_MIN_PCT / 100.0)
 
 
 def percent_reduction(baseline: float | None, final: float | None) -> float | None:

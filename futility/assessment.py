@@ -109,9 +109,14 @@ class Assessment:
         """The same assessment re-decided under other patient values (the prognosis is unchanged)."""
         return dataclasses.replace(self, decision=decide(self.prognosis.options, values, self.gate_context, self.policy))
 
+    @cached_property
+    def output(self) -> AssessmentOutput:
+        """The output as the validated contract model, built once: what every renderer reads."""
+        return AssessmentOutput.model_validate(self._raw_dict())
+
     def to_json_model(self) -> AssessmentOutput:
         """The output as the validated contract model (:class:`futility.contract.AssessmentOutput`)."""
-        return AssessmentOutput.model_validate(self._raw_dict())
+        return self.output
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (DESIGN.md plus docs/contract.md), checked against :mod:`futility.contract`.

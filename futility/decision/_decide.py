@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ from futility.decision._sensitivity import Sensitivity, sensitivity
 from futility.decision._text import plain_summary, technical_summary
 from futility.decision._utilities import Utilities, resolve_utilities, utility_warnings
 from futility.prognosis.intervals import hdi_rows
+
+if TYPE_CHECKING:  # pragma: no cover
+    from futility.contract import Decision as ContractDecision
 
 TABLE_COLUMNS = [
     "option", "label", "active", "eu_mean", "eu_hdi_low", "eu_hdi_high", "p_best", "expected_loss", "rank",
@@ -69,6 +72,12 @@ class Decision:
         if not active:
             return None
         return max(active, key=lambda r: r["p_remission_mean"])["option"]
+
+    def to_model(self) -> "ContractDecision":
+        """The ``decision`` part as the validated contract model (what the dashboard's views read)."""
+        from futility.contract import Decision as ContractDecision
+
+        return ContractDecision.model_validate(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         """The ``decision`` part of the JSON contract (plain Python types only)."""

@@ -47,7 +47,8 @@ from futility.prognosis.intervals import HDI_PROB, hdi, summarise
 from futility.prognosis.posterior import PosteriorDraws
 
 __all__ = [
-    "CANDIDATE_OPTIONS", "HDI_PROB", "REMISSION_DEFINITION", "Prognosis", "hdi", "option_kind", "prognose", "summarise",
+    "CANDIDATE_OPTIONS", "HDI_PROB", "REMISSION_DEFINITION", "Prognosis", "StepDraws", "hdi", "option_kind", "plan_step_draws",
+    "prognose", "summarise",
 ]
 
 
@@ -448,54 +449,9 @@ def prognose(
     offered kinds.
     """
     trials = sorted(trial_assessments, key=lambda t: t.index)
-    general, ect = _linear_parts(case, posterior)
-    b = posterior.trial_new  # (S,): this patient's setting, drawn from the between-trial spread
-
-    def linear(kind: str | None) -> np.ndarray:
-        return ect if kind == "ect" else general
-
-    # Responsiveness: each adequate trial, with the failures (and failed kinds) before it.
-    u_terms: list[Term] = []
-    ect_terms: list[Term] = []  # ECT courses, which also inform ECT's own responsiveness e
-    # ECT's loading w and the spread s of its own responsiveness; None when the posterior has no loading.
-    ect_trait = None if posterior.ect_loading is None else (posterior.ect_loading, ect_own_spread(posterior.sigma_u, posterior.ect_loading))
-    failures = 0
-    failed: set[str | None] = set()  # a trial's kind is None outside the model
-    for pos, ta in enumerate(trials):
-        if not ta.adequate:
-            continue
-        code = _OUTCOME_CODE.get(ta.outcome)
-        if code is None:
-            if pos == len(trials) - 1:
-                continue  # the latest trial without a score: its outcome may still be open
-            code = _NOT_REMITTED
-        kind = option_kind(ta)
-        a = (
-            _kind_column(posterior, kind, "alpha")
-            + linear(kind)
-            - posterior.lam_of(kind) * min(failures, posterior.failures_cap_of(kind))
-            - posterior.rho * float(kind in failed)
-            + b
-        )
-        (ect_terms if kind == "ect" and ect_trait is not None else u_terms).append(
-            (a, code, posterior.kappa, posterior.loading_of(kind))
-        )
-        if code != 2:
-            failures += 1
-            failed.add(kind)
-    drug_evidence = _Evidence.from_terms(u_terms) if u_terms else None
-    ect_grid = None
-    if ect_trait is not None and ect_terms:  # an ECT course in the history: the posterior of (u, e)
-        loading, own_spread = ect_trait
-        u_grid, ect_grid, responsiveness = _own_trait_grid(
-            drug_evidence, _Evidence.from_terms(ect_terms), posterior.sigma_u, loading, own_spread
-        )
-    else:
-        u_grid, responsiveness = _adaptive_grid(drug_evidence, posterior.sigma_u)
-        if ect_trait is not None:  # e integrates out of ECT's prediction on its own nodes
-            loading, own_spread = ect_trait
-            joint = u_grid.weights[:, None, :] * _E_W[None, :, None]
-            ect_grid = _ect_grid(u_grid.centre, u_grid.spread, joint, loading, own_spread)
+    hist = _history(case, trials, posterior)
+    general, ect, b, failures, failed = hist.general, hist.ect, hist.b, hist.failures, hist.failed
+    u_grid, ect_grid, responsiveness = hist.u_grid, hist.ect_grid, hist.responsiveness
 
     # Tolerability: every trial with a recorded burden (adequate or not); binary, so no gap.
     v_terms: list[Term] = [
@@ -549,6 +505,154 @@ def prognose(
         adequate_failures=failures,
         evidence_notes={"ect": REPEAT_ECT_NOTE} if "ect" in failed and "ect" in options else {},
     )
+
+
+
+@dataclass(frozen=True)
+class _History:
+    """The patient's history as the model reads it: covariate parts, setting, failures, and the posterior
+    grids of responsiveness (u for drugs; w u + s e for ECT, None without an ECT loading).
+    """
+
+    general: np.ndarray
+    ect: np.ndarray
+    b: np.ndarray
+    failures: int
+    failed: frozenset
+    u_grid: _Grid
+    ect_grid: _Grid | None
+    responsiveness: dict[str, float]
+
+
+def _history(case, trials: list, posterior: PosteriorDraws) -> _History:
+    """Evidence of the rated trials (oldest first) about responsiveness, integrated per draw (see the module docstring)."""
+    general, ect = _linear_parts(case, posterior)
+    b = posterior.trial_new  # (S,): this patient's setting, drawn from the between-trial spread
+
+    def linear(kind: str | None) -> np.ndarray:
+        return ect if kind == "ect" else general
+
+    # Responsiveness: each adequate trial, with the failures (and failed kinds) before it.
+    u_terms: list[Term] = []
+    ect_terms: list[Term] = []  # ECT courses, which also inform ECT's own responsiveness e
+    # ECT's loading w and the spread s of its own responsiveness; None when the posterior has no loading.
+    ect_trait = None if posterior.ect_loading is None else (posterior.ect_loading, ect_own_spread(posterior.sigma_u, posterior.ect_loading))
+    failures = 0
+    failed: set[str | None] = set()  # a trial's kind is None outside the model
+    for pos, ta in enumerate(trials):
+        if not ta.adequate:
+            continue
+        code = _OUTCOME_CODE.get(ta.outcome)
+        if code is None:
+            if pos == len(trials) - 1:
+                continue  # the latest trial without a score: its outcome may still be open
+            code = _NOT_REMITTED
+        kind = option_kind(ta)
+        a = (
+            _kind_column(posterior, kind, "alpha")
+            + linear(kind)
+            - posterior.lam_of(kind) * min(failures, posterior.failures_cap_of(kind))
+            - posterior.rho * float(kind in failed)
+            + b
+        )
+        (ect_terms if kind == "ect" and ect_trait is not None else u_terms).append(
+            (a, code, posterior.kappa, posterior.loading_of(kind))
+        )
+        if code != 2:
+            failures += 1
+            failed.add(kind)
+    drug_evidence = _Evidence.from_terms(u_terms) if u_terms else None
+    ect_grid = None
+    if ect_trait is not None and ect_terms:  # an ECT course in the history: the posterior of (u, e)
+        loading, own_spread = ect_trait
+        u_grid, ect_grid, responsiveness = _own_trait_grid(
+            drug_evidence, _Evidence.from_terms(ect_terms), posterior.sigma_u, loading, own_spread
+        )
+    else:
+        u_grid, responsiveness = _adaptive_grid(drug_evidence, posterior.sigma_u)
+        if ect_trait is not None:  # e integrates out of ECT's prediction on its own nodes
+            loading, own_spread = ect_trait
+            joint = u_grid.weights[:, None, :] * _E_W[None, :, None]
+            ect_grid = _ect_grid(u_grid.centre, u_grid.spread, joint, loading, own_spread)
+
+    return _History(general, ect, b, failures, frozenset(failed), u_grid, ect_grid, responsiveness)
+
+
+
+@dataclass(frozen=True)
+class StepDraws:
+    """One course of a plan: its chance of remission and of response or better, given that every earlier
+    course of the plan did not bring remission, one value per posterior draw (S,).
+    """
+
+    option: str
+    p_remission: np.ndarray
+    p_response: np.ndarray
+
+
+def plan_step_draws(case, trial_assessments: Iterable, posterior: PosteriorDraws, kinds: list[str]) -> list[StepDraws]:
+    """Per-draw remission and response chances of each course of a plan, the courses given in order.
+
+    Course j is reached only when courses 0..j-1 of the plan did not bring remission, and each of those
+    counts as a failure of unknown degree (as an unscored adequate trial does in the history): it adds
+    to the failures behind the decline ``lam``, marks its kind as failed (``rho``) and is evidence
+    about the patient's responsiveness. That evidence is applied on the history's own quadrature grid
+    (the joint grid over u and ECT's own e): the weight of node g for course j is the history's posterior
+    weight times prod_{i<j} (1 - p_i(g)), so course j's chance is
+    sum_g W_j(g) p_j(g) / sum_g W_j(g), the same integral the next-option prognosis computes
+    (course 0 of a plan is exactly the next-option figure, to float32 rounding). Computed in float32
+    (error < 1e-6). Kinds outside the posterior raise ValueError.
+    """
+    trials = sorted(trial_assessments, key=lambda t: t.index)
+    hist = _history(case, trials, posterior)
+    u_grid, ect_grid = hist.u_grid, hist.ect_grid
+    n_u, n_draws = u_grid.weights.shape
+    # Joint weights over (u node n, e node m) per draw, (N, M, S) float32; M = 1 without ECT's own trait.
+    if ect_grid is not None:
+        weights = ect_grid.weights.reshape(n_u, -1, n_draws).astype(np.float32)
+        ect_node_odds = ect_grid.node_odds.reshape(n_u, -1, n_draws).astype(np.float32)
+    else:
+        weights = np.asarray(u_grid.weights, dtype=np.float32)[:, None, :]
+        ect_node_odds = None
+    drug_node_odds = u_grid.node_odds.astype(np.float32)  # (N, S): a drug's chance depends on u only
+    failures, failed = hist.failures, set(hist.failed)
+    gap = np.float32(np.exp(-posterior.kappa)) if np.isscalar(posterior.kappa) else np.exp(-posterior.kappa).astype(np.float32)
+    steps: list[StepDraws] = []
+    for kind in kinds:
+        idx = posterior.option_index(kind)
+        if idx is None:
+            raise ValueError(f"plan step {kind!r}: not an option kind of the model")
+        on_ect = kind == "ect" and ect_node_odds is not None
+        assert ect_grid is not None or not on_ect
+        centre = ect_grid.centre if on_ect else u_grid.centre  # type: ignore[union-attr]
+        shift = (
+            posterior.alpha[:, idx]
+            + (hist.ect if kind == "ect" else hist.general)
+            - posterior.lam_of(kind) * min(failures, posterior.failures_cap_of(kind))
+            - posterior.rho * float(kind in failed)
+            + hist.b
+            + centre
+        )
+        with np.errstate(over="ignore"):
+            odds = np.exp(-shift).astype(np.float32)  # (S,)
+        if on_ect:  # ECT's chance varies over both u and e: work on the joint block
+            p_node = 1.0 / (1.0 + odds * ect_node_odds)  # (N, M, S)
+            q_node = 1.0 / (1.0 + (odds * gap) * ect_node_odds)
+            p_rem = np.einsum("nms,nms->s", weights, p_node)
+            p_resp = np.einsum("nms,nms->s", weights, q_node)
+            weights = weights * (1.0 - p_node)
+            weights /= weights.sum(axis=(0, 1))
+        else:  # a drug's chance varies over u only: the u-marginal suffices, and the update is one pass
+            marginal = weights.sum(axis=1)  # (N, S), summing to one per draw
+            p_node = 1.0 / (1.0 + odds * drug_node_odds)
+            q_node = 1.0 / (1.0 + (odds * gap) * drug_node_odds)
+            p_rem = np.einsum("ns,ns->s", marginal, p_node)
+            p_resp = np.einsum("ns,ns->s", marginal, q_node)
+            weights *= ((1.0 - p_node) / (1.0 - p_rem))[:, None, :]  # renormalised: sum_n marginal (1 - p) = 1 - p_rem
+        steps.append(StepDraws(kind, p_rem.astype(float), np.maximum(p_resp, p_rem).astype(float)))
+        failures += 1  # this course did not bring remission
+        failed.add(kind)
+    return steps
 
 
 def _burden_setting(posterior: PosteriorDraws) -> float:

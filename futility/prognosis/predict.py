@@ -616,7 +616,7 @@ def plan_step_draws(case, trial_assessments: Iterable, posterior: PosteriorDraws
         ect_node_odds = None
     drug_node_odds = u_grid.node_odds.astype(np.float32)  # (N, S): a drug's chance depends on u only
     failures, failed = hist.failures, set(hist.failed)
-    gap = np.float32(np.exp(-posterior.kappa)) if np.isscalar(posterior.kappa) else np.exp(-posterior.kappa).astype(np.float32)
+    gap = np.exp(-np.asarray(posterior.kappa, dtype=float)).astype(np.float32)  # (S,): odds factor of the response cut
     steps: list[StepDraws] = []
     for kind in kinds:
         idx = posterior.option_index(kind)

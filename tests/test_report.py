@@ -113,7 +113,8 @@ def test_charts_use_the_okabe_ito_palette(html):
 def test_contraindicated_option_gets_no_icon_array(case_dict):
     """An option marked contraindicated is listed as not considered and gets no icon array."""
     a = sample_assessment()
-    a["prognosis"][3]["contraindicated"] = "QTc above 500 ms"
+    # as the contract has it: a contraindicated option carries the reason and no probabilities
+    a["prognosis"][3] |= {"contraindicated": "QTc above 500 ms", "p_remission": None, "p_response": None, "p_burden": None}
     html = render_html(a, case_dict)
     assert "not considered: QTc above 500 ms" in html
     assert html.count("expected outcomes of 100 people") == 3  # the four best-ranked options but the excluded one

@@ -76,6 +76,66 @@ def test_history_lists_a_cases_assessments_oldest_first(store):
     assert list(frame["id"]) == ids and set(frame["best_option"]) == {"ect"}
 
 
+def test_record_output_is_the_typed_contract_read_once(store):
+    """record.output is the stored assessment as AssessmentOutput, validated once and kept; the dict stays as stored
+    and the summary fields read the model."""
+    from futility.contract import AssessmentOutput
+
+    record = store.get_assessment(store.save_assessment(demo_case(), sample_assessment(), author="dr_a").id)
+    output = record.output
+    assert isinstance(output, AssessmentOutput) and record.output is output
+    assert output == AssessmentOutput.model_validate(sample_assessment())
+    assert record.assessment == sample_assessment()  # the dict the content hash covers, untouched
+    assert record.best_option == output.decision.preferred == "ect"
+    assert record.quantitative_futility_met is output.decision.quantitative_futility.met is False
+    row = record.summary_row()
+    assert (row["trials"], row["thase_rush"], row["maudsley"]) == (3, 2, 8)
+    assert (row["best_option"], row["quantitative_futility"]) == ("ect", False)
+
+
+def test_a_record_that_breaks_the_contract_is_refused_naming_the_field(store):
+    """No fall-back spellings: a record whose outputs the contract does not allow raises StoreError naming the field
+    when its results are read (best option, summary row, comparison), not a silent None."""
+    import dataclasses
+
+    record = store.get_assessment(store.save_assessment(demo_case(), sample_assessment(), author="dr_a").id)
+    broken = copy.deepcopy(record.assessment)
+    broken["decision"]["best"] = broken["decision"].pop("preferred")
+    bad = dataclasses.replace(record, assessment=broken)
+    for read in (lambda: bad.best_option, bad.summary_row, lambda: bad.output):
+        with pytest.raises(StoreError, match=rf"assessment {record.id} .*assessment\.decision\.preferred: Field required"):
+            read()
+    from futility.store._compare import compare_records
+
+    with pytest.raises(StoreError, match=r"assessment\.decision\.best: Extra inputs"):
+        compare_records(record, bad)
+
+
+def test_comparison_follows_the_contract_not_the_stored_key_order(store):
+    """The change list is the same whatever order the stored keys are in, and follows the contract's field order
+    (mean, then the interval)."""
+    import dataclasses
+
+    from futility.store._compare import compare_records
+
+    case = demo_case()
+    first = store.get_assessment(store.save_assessment(case, sample_assessment(), author="dr_a").id)
+    second = store.get_assessment(store.save_assessment(case, sample_assessment(shift=-0.05), author="dr_a").id)
+
+    def reversed_keys(value):
+        if isinstance(value, dict):
+            return {k: reversed_keys(value[k]) for k in reversed(list(value))}
+        if isinstance(value, list):
+            return [reversed_keys(v) for v in value]
+        return value
+
+    shuffled = dataclasses.replace(second, assessment=reversed_keys(second.assessment))
+    changes = compare_records(first, second).changes
+    assert compare_records(first, shuffled).changes == changes
+    items = [c.item for c in changes if c.section == "prognosis" and c.item.startswith("[ect].p_remission.")]
+    assert items == ["[ect].p_remission.mean", "[ect].p_remission.hdi_low", "[ect].p_remission.hdi_high"]
+
+
 def test_list_cases_counts_assessments_and_reviews(store):
     """The case list gives per case the number of assessments, the latest one and its reviews."""
     case = demo_case()

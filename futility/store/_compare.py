@@ -1,8 +1,9 @@
 """What changed between two stored assessments of a case, in the words a committee uses.
 
-Both assessments are flattened to ``path -> value`` with lists keyed by what identifies a row (a
-trial by its index, a prognosis or decision row by its option), so a new trial or a new option shows
-as one added row rather than every later row shifting. The sensitivity analyses are left out: they
+Both assessments are read as the typed contract (:attr:`AssessmentRecord.output` dumped to JSON, so the
+model's field names are the only spellings) and flattened to ``path -> value`` with lists keyed by what
+identifies a row (a trial by its index, a prognosis or decision row by its option), so a new trial or a
+new option shows as one added row rather than every later row shifting. The sensitivity analyses are left out: they
 follow from the rest and would bury the changes that matter.
 """
 from __future__ import annotations
@@ -58,11 +59,12 @@ def compare_records(a: AssessmentRecord, b: AssessmentRecord) -> Comparison:
         changes = [Change("case", "id", a.case_id, b.case_id)]
     else:
         changes = []
+    output_a, output_b = a.output.model_dump(mode="json"), b.output.model_dump(mode="json")
     for section in SECTIONS:
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
-        source_a = a.case if section == "case" else a.assessment.get(section)
-        source_b = b.case if section == "case" else b.assessment.get(section)
+        source_a = a.case if section == "case" else output_a[section]
+        source_b = b.case if section == "case" else output_b[section]
         _flatten(source_a, section, before)
         _flatten(source_b, section, after)
         for path in list(before) + [p for p in after if p not in before]:

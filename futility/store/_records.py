@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -109,6 +110,12 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return path
 
 
+def _problems(exc: ValidationError) -> str:
+    """The first few contract violations, each naming its field (``assessment.decision.preferred: ...``)."""
+    problems = [f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+    return "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
+
+
 def check_assessment(assessment: dict[str, Any], case_id: str) -> None:
     """Raise :class:`StoreError` naming every field where ``assessment`` breaks :mod:`futility.contract`."""
     if not isinstance(assessment, dict):
@@ -116,8 +123,7 @@ def check_assessment(assessment: dict[str, Any], case_id: str) -> None:
     try:
         AssessmentOutput.model_validate(assessment)
     except ValidationError as exc:
-        problems = [f"{_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
-        raise StoreError("; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")) from None
+        raise StoreError(_problems(exc)) from None
     if assessment["case_id"] != case_id:
         raise StoreError(f"assessment.case_id: '{assessment['case_id']}' does not match the case id '{case_id}'")
 
@@ -128,7 +134,12 @@ def check_assessment(assessment: dict[str, Any], case_id: str) -> None:
 
 @dataclass(frozen=True)
 class AssessmentRecord:
-    """One stored assessment, exactly as saved: the case as entered, the outputs, and who/when/which model."""
+    """One stored assessment, exactly as saved: the case as entered, the outputs, and who/when/which model.
+
+    ``assessment`` is the dict exactly as stored (its canonical JSON is what ``content_hash`` covers);
+    :attr:`output` is the same assessment as the typed contract model, which everything that reads a
+    record's results uses.
+    """
 
     id: int
     case_id: str
@@ -141,28 +152,39 @@ class AssessmentRecord:
     case: dict[str, Any] = field(repr=False)
     assessment: dict[str, Any] = field(repr=False)
 
-    @property
-    def best_option(self) -> str | None:
-        """The option with the highest mean expected utility (palliative-focused care included)."""
-        return self.assessment.get("decision", {}).get("preferred")
+    @cached_property
+    def output(self) -> AssessmentOutput:
+        """The stored assessment as :class:`~futility.contract.AssessmentOutput`, validated once and kept.
+
+        Records are validated against the contract before they are written; one that no longer is (stored
+        by a version with another contract) raises :class:`StoreError` naming the field.
+        """
+        try:
+            return AssessmentOutput.model_validate(self.assessment)
+        except ValidationError as exc:
+            raise StoreError(f"assessment {self.id} does not match the contract of this version: {_problems(exc)}") from None
 
     @property
-    def quantitative_futility_met(self) -> bool | None:
-        return self.assessment.get("decision", {}).get("quantitative_futility", {}).get("met")
+    def best_option(self) -> str:
+        """The option with the highest mean expected utility (palliative-focused care included)."""
+        return self.output.decision.preferred
+
+    @property
+    def quantitative_futility_met(self) -> bool:
+        return self.output.decision.quantitative_futility.met
 
     def summary_row(self) -> dict[str, Any]:
         """A flat row for tables (history, dashboard)."""
-        staging = self.assessment.get("staging", {})
-        maudsley = staging.get("maudsley") or {}
+        output = self.output
         return {
             "id": self.id,
             "case_id": self.case_id,
             "created_at": self.created_at,
             "author": self.author,
             "model_version": self.model_version,
-            "trials": len(self.assessment.get("trials", [])),
-            "thase_rush": staging.get("thase_rush"),
-            "maudsley": maudsley.get("score"),
+            "trials": len(output.trials),
+            "thase_rush": output.staging.thase_rush,
+            "maudsley": output.staging.maudsley.score,
             "best_option": self.best_option,
             "quantitative_futility": self.quantitative_futility_met,
             "content_hash": self.content_hash[:12],

@@ -1,6 +1,7 @@
 """The ethics-committee report: one self-contained HTML file (inline CSS and SVG, no network) or a PDF.
 
-``render_html(assessment_dict, case_dict)`` renders from the JSON contract only, so a stored
+``render_html(assessment, case)`` renders from the JSON contract only, read as its typed model
+(:class:`futility.contract.AssessmentOutput`; a dict is validated into it first), so a stored
 assessment renders exactly as stored. The PDF is made from the same template by ``xhtml2pdf``
 (pure Python; no browser needed), with each SVG chart embedded as an image. See ``docs/report.md``.
 """
@@ -15,6 +16,8 @@ from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 from markupsafe import Markup
 
 from futility.atomic_write import write_atomic
+from futility.case import Case
+from futility.contract import AssessmentOutput
 from futility.errors import UserError
 from futility.extras import require_extra
 from futility.render.charts import svg_img
@@ -54,12 +57,15 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(assessment: dict[str, Any], case: dict[str, Any] | None = None, *, record: Any = None, reviews: Any = (),
-                identifiable: bool = False, for_pdf: bool = False, generated_at: str | None = None) -> str:
+def render_html(assessment: AssessmentOutput | dict[str, Any], case: Case | dict[str, Any] | None = None, *,
+                record: Any = None, reviews: Any = (), identifiable: bool = False, for_pdf: bool = False,
+                generated_at: str | None = None) -> str:
     """The report as one HTML document; ``for_pdf`` embeds charts as images for the PDF renderer.
 
-    ``case`` is the case as entered (``case.model_dump(mode="json")``); without it the report shows only
-    what the assessment holds (no doses, scores or age).
+    ``assessment`` is the typed :class:`~futility.contract.AssessmentOutput` (``Assessment.output``) or its
+    JSON dict, validated against the contract (:class:`pydantic.ValidationError` naming the field if it
+    breaks it). ``case`` is the case as entered, a :class:`~futility.case.Case` or its JSON dict; without
+    it the report shows only what the assessment holds (no doses, scores or age).
     """
     context = build_context(assessment, case, record=record, reviews=reviews, identifiable=identifiable,
                             generated_at=generated_at)
@@ -94,8 +100,8 @@ def check_out_path(path: str | Path) -> Path:
     return path
 
 
-def write_report(path: str | Path, assessment: dict[str, Any], case: dict[str, Any] | None = None,
-                 **options: Any) -> Path:
+def write_report(path: str | Path, assessment: AssessmentOutput | dict[str, Any],
+                 case: Case | dict[str, Any] | None = None, **options: Any) -> Path:
     """Write the report to ``path``: ``.html``/``.htm`` or ``.pdf``, chosen by the suffix."""
     path = check_out_path(path)
     if path.suffix.lower() == ".pdf":
@@ -110,7 +116,10 @@ def write_report(path: str | Path, assessment: dict[str, Any], case: dict[str, A
 
 
 def render_record(record: Any, reviews: Any = (), *, path: str | Path | None = None, **options: Any) -> str | Path:
-    """Render a stored :class:`~futility.store.AssessmentRecord` (to ``path`` if given, else HTML text)."""
+    """Render a stored :class:`~futility.store.AssessmentRecord` (to ``path`` if given, else HTML text).
+
+    Reads the record's typed assessment (``record.output``) and its case exactly as entered (``record.case``).
+    """
     if path is not None:
-        return write_report(path, record.assessment, record.case, record=record, reviews=reviews, **options)
-    return render_html(record.assessment, record.case, record=record, reviews=reviews, **options)
+        return write_report(path, record.output, record.case, record=record, reviews=reviews, **options)
+    return render_html(record.output, record.case, record=record, reviews=reviews, **options)

@@ -1,8 +1,10 @@
-"""Turn a stored assessment (the JSON contract) and its case into what the report template shows.
+"""Turn an assessment (the typed contract, :class:`futility.contract.AssessmentOutput`) and its case into
+what the report template shows.
 
-Reads only the dicts, never recomputes anything clinical: a report of a stored assessment shows
-exactly what was stored. Pseudonymous by default: the patient appears only as the case id, age in
-five-year bands, dates to the month, and the committee's free-text comments are left out.
+Reads attributes of the typed model only (a dict is validated into it once, in :func:`as_output`) and
+never recomputes anything clinical: a report of a stored assessment shows exactly what was stored.
+Pseudonymous by default: the patient appears only as the case id, age in five-year bands, dates to
+the month, and the committee's free-text comments are left out.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import platform
 import sys
 from typing import Any
 
+from futility.case import Case
+from futility.contract import AssessmentOutput, Decision, Measurement, ProbabilitySummary, Sensitivity, Summary
 from futility.render import charts
 from futility.render.palette import OKABE_ITO
 from futility.render.vocabulary import PALLIATIVE, counts_words, scores_words, short_label
@@ -55,17 +59,15 @@ def _labs(labs: dict) -> list[str]:
     return out
 
 
-def _fmt_pct(value: Any) -> str:
+def _fmt_pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * float(value):.0f}%"
 
 
-def _interval(iv: dict | None, percent: bool = True) -> str:
-    if not iv or iv.get("mean") is None:
+def _interval(iv: Summary | None, percent: bool = True) -> str:
+    if iv is None:
         return "–"
-    f = _fmt_pct if percent else (lambda v: "–" if v is None else f"{float(v):.2f}")
-    if iv.get("hdi_low") is None or iv.get("hdi_high") is None:
-        return f(iv["mean"])
-    return f"{f(iv['mean'])} ({f(iv['hdi_low'])} to {f(iv['hdi_high'])})"
+    f = _fmt_pct if percent else (lambda v: f"{float(v):.2f}")
+    return f"{f(iv.mean)} ({f(iv.hdi_low)} to {f(iv.hdi_high)})"
 
 
 def age_text(age: float | None, identifiable: bool) -> str:
@@ -82,12 +84,12 @@ def _date_text(value: str, identifiable: bool) -> str:
     return value if identifiable else value[:7]
 
 
-def _trials(case: dict, assessment: dict) -> list[dict[str, Any]]:
+def _trials(case: dict[str, Any], assessment: AssessmentOutput) -> list[dict[str, Any]]:
     rows = []
-    by_index = {t.get("index"): t for t in assessment.get("trials", [])}
-    entered_trials = case.get("trials") or [{"agent": t.get("agent")} for t in assessment.get("trials", [])]
+    by_index = {t.index: t for t in assessment.trials}
+    entered_trials = case.get("trials") or [{"agent": t.agent} for t in assessment.trials]
     for i, entered in enumerate(entered_trials):
-        out = by_index.get(i, {})
+        out = by_index.get(i)
         scores = ""
         if entered.get("scale"):
             scores = f"{entered['scale']} {_g(entered.get('baseline'))} to {_g(entered.get('final'))}"
@@ -96,21 +98,22 @@ def _trials(case: dict, assessment: dict) -> list[dict[str, Any]]:
             dose = f"{entered['dose_mg_day']:g} mg/day"
         if entered.get("sessions") is not None:
             dose = (dose + "; " if dose else "") + f"{entered['sessions']} sessions"
+        reduction = None if out is None else out.percent_reduction
         rows.append({
             "index": i + 1,
             "agent": entered.get("agent"),
-            "drug_class": (out.get("drug_class") or "").replace("_", " "),
+            "drug_class": "" if out is None else out.drug_class.replace("_", " "),
             "augments": None if entered.get("augments") is None else entered["augments"] + 1,
             "dose": dose or "–",
             "weeks": _g(entered.get("weeks")),
             "adherence": _fmt_pct(entered.get("adherence")) if entered.get("adherence") is not None else "–",
             "scores": scores or "–",
-            "reduction": "–" if out.get("percent_reduction") is None else f"{out['percent_reduction']:.0f}%",
-            "outcome": (out.get("outcome") or "unknown").replace("_", " "),
+            "reduction": "–" if reduction is None else f"{reduction:.0f}%",
+            "outcome": ("unknown" if out is None else out.outcome).replace("_", " "),
             "burden": entered.get("burden") or "–",
-            "significant_burden": out.get("significant_burden"),
-            "adequate": out.get("adequate"),
-            "reasons": out.get("reasons") or [],
+            "significant_burden": None if out is None else out.significant_burden,
+            "adequate": None if out is None else out.adequate,
+            "reasons": [] if out is None else out.reasons,
         })
     return rows
 
@@ -119,156 +122,170 @@ def _trials(case: dict, assessment: dict) -> list[dict[str, Any]]:
 ICON_OPTIONS = 4
 
 
-def _icon_options(assessment: dict) -> set[str]:
-    options = [o for o in (assessment.get("decision") or {}).get("options", [])
-               if o.get("option") != PALLIATIVE and o.get("active", True)]
-    ranked = sorted(options, key=lambda o: (o.get("rank") or 99, -(o.get("expected_utility") or {}).get("mean", 0) or 0))
-    chosen = {o["option"] for o in ranked[:ICON_OPTIONS]}
-    return chosen or {p["option"] for p in assessment.get("prognosis", [])[:ICON_OPTIONS]}
+def _icon_options(assessment: AssessmentOutput) -> set[str]:
+    options = [o for o in assessment.decision.options if o.option != PALLIATIVE and o.active]
+    ranked = sorted(options, key=lambda o: (o.rank, -o.expected_utility.mean))
+    chosen: set[str] = {o.option for o in ranked[:ICON_OPTIONS]}
+    return chosen or {p.option for p in assessment.prognosis[:ICON_OPTIONS]}
 
 
-def _prognosis(assessment: dict) -> tuple[list[dict], list[dict]]:
+def _prognosis(assessment: AssessmentOutput) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows, icons = [], []
     pictured = _icon_options(assessment)
-    for p in assessment.get("prognosis", []):
-        contraindicated = p.get("contraindicated")
+    for p in assessment.prognosis:
         rows.append({
-            "option": short_label(p["option"]),
-            "remission": _interval(p.get("p_remission")),
-            "response": _interval(p.get("p_response")),
-            "burden": _interval(p.get("p_burden")) if p.get("burden_known", True) else "not known (no study of this option reports it)",
-            "contraindicated": contraindicated,
-            "note": p.get("evidence_note"),
+            "option": short_label(p.option),
+            "remission": _interval(p.p_remission),
+            "response": _interval(p.p_response),
+            "burden": _interval(p.p_burden) if p.burden_known else "not known (no study of this option reports it)",
+            "contraindicated": p.contraindicated,
+            "note": p.evidence_note,
         })
-        if contraindicated or p["option"] not in pictured:
+        if p.contraindicated or p.option not in pictured:
             continue
-        outcome, burden = charts.icon_groups(p)
+        outcome, burden = charts.icon_groups(p.model_dump())
         if outcome is None:
             continue
-        name = short_label(p["option"])
+        name = short_label(p.option)
         icons.append({
             "option": name,
             "outcome_svg": charts.icon_array_svg(outcome, f"{name}: expected outcomes of 100 people like this patient",
-                                                 counts_words(outcome), uid=f"{p['option']}-o", size=12, legend=True),
+                                                 counts_words(outcome), uid=f"{p.option}-o", size=12, legend=True),
             "burden_svg": None if burden is None else charts.icon_array_svg(
                 burden, f"{name}: significant side-effect burden among 100 people like this patient",
-                counts_words(burden), uid=f"{p['option']}-b", size=12, legend=True),
+                counts_words(burden), uid=f"{p.option}-b", size=12, legend=True),
         })
     return rows, icons
 
 
-def _decision(decision: dict) -> dict[str, Any]:
-    options = sorted(decision.get("options", []), key=lambda o: o.get("rank") or 99)
+def _decision(decision: Decision) -> dict[str, Any]:
+    options = sorted(decision.options, key=lambda o: o.rank)
     rows = [{
-        "option": short_label(o["option"]),
-        "eu": _interval(o.get("expected_utility"), percent=False),
-        "p_best": _fmt_pct(o.get("p_best")),
-        "rank": o.get("rank"),
-        "preferred": o["option"] == decision.get("preferred"),
+        "option": short_label(o.option),
+        "eu": _interval(o.expected_utility, percent=False),
+        "p_best": _fmt_pct(o.p_best),
+        "rank": o.rank,
+        "preferred": o.option == decision.preferred,
     } for o in options]
-    eu_rows = [(r["option"], o["expected_utility"].get("mean"), o["expected_utility"].get("hdi_low"),
-                o["expected_utility"].get("hdi_high")) for r, o in zip(rows, options)]
-    utilities = [{"name": k.replace("_", " "), **v} for k, v in (decision.get("utilities") or {}).items()]
+    eu_rows = [(short_label(o.option), o.expected_utility.mean, o.expected_utility.hdi_low, o.expected_utility.hdi_high)
+               for o in options]
+    utilities = [{"name": name.replace("_", " "), **utility.model_dump()} for name, utility in decision.utilities]
     return {
         "rows": rows,
         "eu_svg": charts.interval_plot(eu_rows, "Expected utility of each option (0 worst, 1 best)",
                                        "expected utility", percent=False) if eu_rows else None,
         "utilities": utilities,
-        "quantitative": decision.get("quantitative_futility") or {},
-        "qualitative": decision.get("qualitative_futility") or {},
-        "gates": decision.get("gates") or [],
-        "summary": decision.get("summary"),
-        "technical_summary": decision.get("technical_summary"),
-        "warnings": decision.get("warnings") or [],
-        "preferred": short_label(decision.get("preferred")) if decision.get("preferred") else None,
+        "quantitative": decision.quantitative_futility,
+        "qualitative": decision.qualitative_futility,
+        "gates": decision.gates,
+        "summary": decision.summary,
+        "technical_summary": decision.technical_summary,
+        "warnings": decision.warnings,
+        "preferred": short_label(decision.preferred),
     }
 
 
-def _sensitivity(sens: dict) -> dict[str, Any]:
-    out: dict[str, Any] = {"tornado": sens.get("tornado") or [], "evpi": sens.get("evpi") or {}}
-    threshold = sens.get("threshold") or {}
-    rem, pal = threshold.get("remission"), threshold.get("palliative_utility")
-    out["remission"] = rem
-    out["palliative"] = pal
-    out["per_option"] = threshold.get("per_option") or []
+def _sensitivity(sens: Sensitivity) -> dict[str, Any]:
+    rem, pal = sens.threshold.remission, sens.threshold.palliative_utility
+    out: dict[str, Any] = {"tornado": sens.tornado, "evpi": sens.evpi, "remission": rem, "palliative": pal,
+                           "per_option": sens.threshold.per_option}
     if rem:
         out["remission_svg"] = charts.threshold_plot(
-            "remission chance", rem["p_remission_now"], rem.get("p_remission_threshold"),
-            f"Threshold analysis: remission chance with {short_label(rem['option'])}",
-            below=f"{short_label(rem.get('compared_with'))} preferred", above=f"{short_label(rem['option'])} preferred",
+            "remission chance", rem.p_remission_now, rem.p_remission_threshold,
+            f"Threshold analysis: remission chance with {short_label(rem.option)}",
+            below=f"{short_label(rem.compared_with)} preferred", above=f"{short_label(rem.option)} preferred",
             percent=True)
     if pal:
         out["palliative_svg"] = charts.threshold_plot(
-            "value of palliative-focused care", pal["value_now"], pal.get("threshold"),
+            "value of palliative-focused care", pal.value_now, pal.threshold,
             "Threshold analysis: how the patient values palliative-focused care",
-            below=f"{short_label(pal.get('compared_with'))} preferred", above="palliative-focused care preferred")
-    if out["tornado"]:
+            below=f"{short_label(pal.compared_with)} preferred", above="palliative-focused care preferred")
+    if sens.tornado:
         out["tornado_svg"] = charts.tornado_plot(
-            out["tornado"], "One-way sensitivity of the choice to each utility",
+            [row.model_dump() for row in sens.tornado], "One-way sensitivity of the choice to each utility",
             "margin: best active option minus palliative-focused care (expected utility)")
     return out
 
 
-def _measurement(case: dict, assessment: dict, identifiable: bool) -> dict[str, Any] | None:
+def _measurement(case: dict[str, Any], summary: Measurement | None, identifiable: bool) -> dict[str, Any] | None:
     """The ratings on the scale the assessment's measurement summary follows, charted as the dashboard does."""
     scores = case.get("scores") or []
-    if not scores:
+    if not scores or summary is None:
         return None
     from futility.clinical.scales import scale_table
 
-    summary = assessment.get("measurement")
-    # a record stored before the summary existed: its last rated scale, as reports of that time showed
-    scale = summary["scale"] if summary else (None if "measurement" in assessment else scores[-1]["scale"])
-    rows = [{**s, "date": _date_text(str(s["date"]), identifiable)} for s in charts.score_rows(scores, scale)]
+    rows = [{**s, "date": _date_text(str(s["date"]), identifiable)} for s in charts.score_rows(scores, summary.scale)]
     if not rows:
         return None
     points = [(r["date"], float(r["value"])) for r in rows]
-    return {"scale": scale, "points": points,
-            "svg": charts.score_trajectory_svg(rows, scale_table().get(scale) if scale is not None else None, f"{scale} scores over time",
-                                               scores_words(rows, summary), width=540, height=190, by_date=False)}
+    # the chart draws its own response line at half the first rating shown (summary.response_line is the same line)
+    return {"scale": summary.scale, "points": points,
+            "svg": charts.score_trajectory_svg(rows, scale_table().get(summary.scale), f"{summary.scale} scores over time",
+                                               scores_words(rows, summary.model_dump()), width=540, height=190,
+                                               by_date=False)}
 
 
-def build_context(assessment: dict, case: dict | None = None, *, record: Any = None, reviews: Any = (),
-                  identifiable: bool = False, generated_at: str | None = None) -> dict[str, Any]:
-    """Everything the template needs, computed from the stored dicts only."""
+def as_output(assessment: AssessmentOutput | dict[str, Any]) -> AssessmentOutput:
+    """The typed assessment: an :class:`AssessmentOutput` as it is, a dict validated against the contract.
+
+    The one place a report turns the JSON contract into the model; a key the contract does not declare, or a
+    value it does not allow, raises :class:`pydantic.ValidationError` naming the field.
+    """
+    if isinstance(assessment, AssessmentOutput):
+        return assessment
+    return AssessmentOutput.model_validate(assessment)
+
+
+def _case_dict(case: Case | dict[str, Any] | None) -> dict[str, Any]:
+    """The case as entered, as JSON: a stored record's dict exactly as stored, a :class:`Case` dumped."""
+    if case is None:
+        return {}
+    if isinstance(case, Case):
+        return case.model_dump(mode="json")
+    return case
+
+
+def build_context(assessment: AssessmentOutput | dict[str, Any], case: Case | dict[str, Any] | None = None, *,
+                  record: Any = None, reviews: Any = (), identifiable: bool = False,
+                  generated_at: str | None = None) -> dict[str, Any]:
+    """Everything the template needs, read from the typed assessment and the case as entered, nothing recomputed.
+
+    ``assessment`` is an :class:`AssessmentOutput` or its JSON dict (validated here, see :func:`as_output`);
+    ``case`` a :class:`~futility.case.Case` or the case dict as entered (a stored record's, shown as stored).
+    """
     from futility import __version__
 
-    case = case or {}
-    staging = assessment.get("staging", {})
-    model = assessment.get("model", {})
-    prognosis_rows, icons = _prognosis(assessment)
-    remission_rows = [(short_label(p["option"]), (p.get("p_remission") or {}).get("mean"),
-                       (p.get("p_remission") or {}).get("hdi_low"), (p.get("p_remission") or {}).get("hdi_high"))
-                      for p in assessment.get("prognosis", []) if not p.get("contraindicated")]
-    burden_rows = [(short_label(p["option"]), (p.get("p_burden") or {}).get("mean"),
-                    (p.get("p_burden") or {}).get("hdi_low"), (p.get("p_burden") or {}).get("hdi_high"))
-                   for p in assessment.get("prognosis", []) if not p.get("contraindicated")]
-    quant = (assessment.get("decision") or {}).get("quantitative_futility") or {}
-    threshold = quant.get("threshold")
-    diag = model.get("diagnostics") or {}
+    output = as_output(assessment)
+    case_dict = _case_dict(case)
+    prognosis_rows, icons = _prognosis(output)
+    shown = [p for p in output.prognosis if not p.contraindicated]
+    remission_rows = [(short_label(p.option), *_mean_interval(p.p_remission)) for p in shown]
+    burden_rows = [(short_label(p.option), *_mean_interval(p.p_burden)) for p in shown]
+    threshold = output.decision.quantitative_futility.threshold
+    model = output.model
     return {
-        "case_id": assessment.get("case_id") or case.get("id"),
+        "case_id": output.case_id,
         "identifiable": identifiable,
         "generated_at": generated_at or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "record": record,
         "reviews": list(reviews),
         "patient": {
-            "age": age_text(case.get("age"), identifiable),
-            "sex": case.get("sex", "unknown"),
-            "diagnosis": case.get("diagnosis", {}),
-            "conditions": [c.replace("_", " ") for c in case.get("conditions", [])],
-            "labs": _labs(case.get("labs") or {}),
-            "screening": case.get("screening", {}),
-            "values_given": case.get("values") is not None,
+            "age": age_text(case_dict.get("age"), identifiable),
+            "sex": case_dict.get("sex", "unknown"),
+            "diagnosis": case_dict.get("diagnosis", {}),
+            "conditions": [c.replace("_", " ") for c in case_dict.get("conditions", [])],
+            "labs": _labs(case_dict.get("labs") or {}),
+            "screening": case_dict.get("screening", {}),
+            "values_given": case_dict.get("values") is not None,
         },
-        "trials": _trials(case, assessment),
-        "trd": assessment.get("trd", {}),
-        "thase_rush": ROMAN.get(staging.get("thase_rush"), staging.get("thase_rush")),
-        "maudsley": staging.get("maudsley") or {},
-        "screening": assessment.get("screening", {}),
-        "contraindications": assessment.get("contraindications") or [],
-        "inflammation": assessment.get("inflammation"),
-        "measurement": _measurement(case, assessment, identifiable),
+        "trials": _trials(case_dict, output),
+        "trd": output.trd,
+        "thase_rush": ROMAN[output.staging.thase_rush],
+        "maudsley": output.staging.maudsley.model_dump(),  # the template lists its components by name
+        "screening": output.screening,
+        "contraindications": output.contraindications,
+        "inflammation": output.inflammation,
+        "measurement": _measurement(case_dict, output.measurement, identifiable),
         "prognosis": prognosis_rows,
         "icons": icons,
         "icon_options": ICON_OPTIONS,
@@ -279,13 +296,18 @@ def build_context(assessment: dict, case: dict | None = None, *, record: Any = N
         "burden_svg": charts.interval_plot(
             burden_rows, "Chance of significant side-effect burden with each option", "chance of significant burden",
             colour=OKABE_ITO["vermillion"]) if burden_rows else None,
-        "decision": _decision(assessment.get("decision") or {}),
-        "sensitivity": _sensitivity((assessment.get("decision") or {}).get("sensitivity") or {}),
+        "decision": _decision(output.decision),
+        "sensitivity": _sensitivity(output.decision.sensitivity),
         "model": model,
-        "diagnostics": diag,
-        "posterior_hash": model.get("posterior_file_hash") or model.get("posterior_hash") or model.get("file_hash"),
-        "assumptions": assessment.get("assumptions") or {},
+        "diagnostics": model.diagnostics,
+        "posterior_hash": model.posterior_file_hash,
+        "assumptions": output.assumptions.model_dump(),  # the template lists every setting by name
         "limitations": LIMITATIONS,
         "renderer": {"futility": __version__, "python": sys.version.split()[0], "platform": platform.platform(terse=True)},
-        "assessed_with": assessment.get("package_version"),
+        "assessed_with": output.package_version,
     }
+
+
+def _mean_interval(iv: ProbabilitySummary | None) -> tuple[float | None, float | None, float | None]:
+    """(mean, low, high) of a summary for the interval charts; all None when there is none."""
+    return (None, None, None) if iv is None else (iv.mean, iv.hdi_low, iv.hdi_high)

@@ -29,6 +29,7 @@ from futility.clinical.staging import MaudsleyStage, maudsley, thase_rush
 from futility.clinical.trd import TRDStatus, assess_trd
 from futility.contract import AssessmentOutput
 from futility.decision import Decision, GateContext, Policy, decide
+from futility.horizon import Horizon, HorizonAssumptions, plan_horizon
 from futility.prognosis.posterior import PosteriorDraws, load_posterior
 from futility.prognosis.predict import REMISSION_DEFINITION, Prognosis, prognose
 from futility.tables import AssessmentTables, build_tables, prognosis_records, prognosis_table
@@ -67,6 +68,7 @@ class Assessment:
     policy: Policy
     decision: Decision
     criteria: AdequacyCriteria = field(default_factory=AdequacyCriteria)
+    horizon: Horizon | None = None
 
     @cached_property
     def _prognosis_table(self) -> pd.DataFrame:
@@ -106,8 +108,13 @@ class Assessment:
         )
 
     def with_values(self, values: Values | None) -> "Assessment":
-        """The same assessment re-decided under other patient values (the prognosis is unchanged)."""
-        return dataclasses.replace(self, decision=decide(self.prognosis.options, values, self.gate_context, self.policy))
+        """The same assessment re-decided under other patient values (the prognosis and the plans' runs are unchanged)."""
+        decision = decide(self.prognosis.options, values, self.gate_context, self.policy)
+        horizon = None
+        if self.horizon is not None:
+            all_pass, qualitative_pass = _gate_flags(decision)
+            horizon = self.horizon.with_utilities(_utilities(decision), gates_qualitative_pass=qualitative_pass)
+        return dataclasses.replace(self, decision=decision, horizon=horizon)
 
     @cached_property
     def output(self) -> AssessmentOutput:
@@ -149,6 +156,7 @@ class Assessment:
             },
             "assumptions": {"adequacy": _to_builtins(self.criteria)},  # the decision policy is in decision.policy
             "package_version": __version__,
+            "horizon": self.horizon.to_dict() if self.horizon is not None else None,
         }
 
 
@@ -160,11 +168,13 @@ def assess(
     policy: Policy | None = None,
     criteria: AdequacyCriteria | None = None,
     values: Values | None = None,
+    horizon: HorizonAssumptions | None | bool = None,
 ) -> Assessment:
     """Assess a validated case: rules, then prognosis from the stored posterior, then the decision analysis.
 
     ``values`` overrides the case's own values (the dashboard's sliders); ``posterior`` lets a caller
-    reuse an already loaded posterior (the default one is cached after its first load).
+    reuse an already loaded posterior (the default one is cached after its first load). ``horizon``: the
+    plans-over-time assumptions (None: the defaults; False: no horizon).
     """
     criteria = criteria or AdequacyCriteria()
     policy = policy or Policy()
@@ -178,6 +188,14 @@ def assess(
     prognosis = dataclasses.replace(prognose(case, trials, contra, posterior), hdi_prob=policy.hdi_prob)
     context = GateContext.from_rules(screening, trd, trials, contra)
     decision = decide(prognosis.options, values if values is not None else case.values, context, policy)
+    plans = None
+    if horizon is not False:
+        all_pass, qualitative_pass = _gate_flags(decision)
+        plans = plan_horizon(
+            case, trials, prognosis, posterior, guideline=policy.required_options(), tried=context.tried_options,
+            utilities=_utilities(decision), policy=policy, gates_all_pass=all_pass, gates_qualitative_pass=qualitative_pass,
+            assumptions=horizon if isinstance(horizon, HorizonAssumptions) else None,
+        )
     return Assessment(
         case=case,
         trials=trials,
@@ -193,7 +211,19 @@ def assess(
         policy=policy,
         decision=decision,
         criteria=criteria,
+        horizon=plans,
     )
+
+
+def _utilities(decision: Decision) -> dict[str, float]:
+    """The utilities the decision used, by name (the patient's where given)."""
+    return {n: float(decision.utilities.value(n)) for n in ("remission", "response", "no_response", "significant_burden", "palliative_focus")}
+
+
+def _gate_flags(decision: Decision) -> tuple[bool, bool]:
+    """(every gate for all statements passed, every gate for the qualitative statement passed)."""
+    gates = decision.gates
+    return (all(g.passed for g in gates if g.applies_to == "all"), all(g.passed for g in gates if g.applies_to == "qualitative"))
 
 
 def _to_builtins(obj: Any) -> Any:

@@ -252,8 +252,32 @@ class Values(_Strict):
     palliative_focus: Number | None = Field(default=None, ge=0, le=1)
 
 
+#: At most this many plans a clinician writes in a case file, each of at most MAX_PLAN_STEPS courses.
+MAX_PLANS = 6
+MAX_PLAN_STEPS = 12
+
+
+def _plan_kind(value: str) -> str:
+    """A plan step: an option kind the prognosis offers (futility.model.evidence.offered_kinds)."""
+    from futility.model.evidence import offered_kinds
+
+    kinds = offered_kinds()
+    if value not in kinds:
+        raise PydanticCustomError(
+            "plan_kind", "unknown option kind '{value}' ({hint})",
+            {"value": _short(value), "hint": did_you_mean(value, kinds)},
+        )
+    return value
+
+
+PlanKind = Annotated[str, AfterValidator(_plan_kind)]
+PlanSteps = Annotated[list[PlanKind], Field(min_length=1, max_length=MAX_PLAN_STEPS)]
+
+
 class Case(_Strict):
-    """A whole case as entered: pseudonymous id, diagnosis, screening, comorbidity, labs, trials, scores, values."""
+    """A whole case as entered: pseudonymous id, diagnosis, screening, comorbidity, labs, trials, scores, values,
+    and plans a clinician wants compared over time (each a list of option kinds, then comfort-focused care).
+    """
 
     id: Text = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     age: Number = Field(ge=12, le=120)
@@ -265,6 +289,7 @@ class Case(_Strict):
     trials: list[Trial] = Field(default_factory=list, max_length=MAX_TRIALS)
     scores: list[Score] = Field(default_factory=list, max_length=MAX_SCORES)
     values: Values | None = None
+    plans: list[PlanSteps] = Field(default_factory=list, max_length=MAX_PLANS)
 
 
 def _cross_field_problems(case: Case, today: dt.date) -> list[tuple[str, str]]:

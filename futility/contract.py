@@ -438,6 +438,110 @@ class Assumptions(ContractModel):
     adequacy: Adequacy
 
 
+
+# --------------------------------------------------------------------------------------------------
+# horizon: plans over time (futility.horizon, docs/horizon.md)
+
+
+class HorizonOutcome(ContractModel):
+    """One plan at one month: each quantity's posterior mean and highest-density interval."""
+
+    month: Annotated[int, Field(ge=1)]
+    p_ever_remitted: ProbabilitySummary = Field(description="strict remission at least once by this month")
+    p_in_remission: ProbabilitySummary = Field(description="in strict remission at this month")
+    p_well_6m: ProbabilitySummary = Field(description="in remission for 6 months or more at least once by this month")
+    months_in_remission: Summary
+    months_in_response: Summary = Field(description="response without remission")
+    months_depressed: Summary = Field(description="on a course before its outcome, or under comfort-focused care")
+    months_on_burden: Summary = Field(description="on a course with significant side-effect burden (expected)")
+    qalys: Summary = Field(description="quality-adjusted life-years under the utilities in use")
+
+
+class HorizonCourse(ContractModel):
+    """One course of a plan: its length and the relapse figures behind it, with sources."""
+
+    kind: OptionKind
+    weeks: float
+    cycles: Annotated[int, Field(ge=1)]
+    course_source: str
+    relapse_monthly_early: Probability = Field(description="monthly relapse in the first 6 months of a remission")
+    relapse_monthly_late: Probability
+    relapse_basis: str
+    relapse_sources: list[str]
+    p_remission: Probability = Field(description="mean chance of remission with this course, given the earlier ones did not remit")
+
+
+class HorizonPlan(ContractModel):
+    """One plan: its courses (then comfort-focused care) and its outcomes at every report month."""
+
+    plan: str
+    label: str
+    origin: Literal["default", "case"]
+    steps: list[OptionKind]
+    courses: list[HorizonCourse]
+    outcomes: list[HorizonOutcome]
+    p_best: Probability = Field(description="probability that this plan gives the most QALYs over the horizon")
+    expected_loss: Annotated[float, Field(ge=0.0)] = Field(description="QALYs lost on average against the best plan per draw")
+
+
+class HorizonQuantitative(ContractModel):
+    month: int
+    threshold: Probability
+    certainty: Probability
+    probability: Probability
+    met_before_gates: bool
+    met: bool
+    reason: str
+
+
+class HorizonQualitative(ContractModel):
+    probability: Probability | None
+    certainty: Probability
+    met_before_gates: bool
+    met: bool
+    reason: str
+
+
+class ComfortRemission(ContractModel):
+    low: Probability
+    high: Probability
+    default: bool
+    basis: str
+
+
+class HorizonAssumptions(ContractModel):
+    comfort_remission_monthly: ComfortRemission
+    monthly_mortality: Probability | None
+    discount_rate: Annotated[float, Field(ge=0.0)]
+    draws: Annotated[int, Field(ge=1)]
+    leading_options: Count
+    cycle_weeks: Annotated[int, Field(ge=1)]
+    report_cycles: list[int]
+    sustained_cycles: Annotated[int, Field(ge=1)]
+
+
+class Horizon(ContractModel):
+    """Plans over time: ``usual_care`` and ``comfort_focus`` always, then "try X" and the case file's plans."""
+
+    months: list[int]
+    definition: str
+    plans: list[HorizonPlan]
+    evpi: Annotated[float, Field(ge=0.0)] = Field(description="expected value of perfect information over plans, QALYs")
+    quantitative_futility: HorizonQuantitative
+    qualitative_futility: HorizonQualitative
+    assumptions: HorizonAssumptions
+    utilities: dict[UtilityName, float]
+    notes: list[str]
+
+    @model_validator(mode="after")
+    def _required_plans(self) -> "Horizon":
+        names = {p.plan for p in self.plans}
+        for required in ("usual_care", "comfort_focus"):
+            if required not in names:
+                raise ValueError(f"horizon.plans: {required} is missing")
+        return self
+
+
 class AssessmentOutput(ContractModel):
     """Everything ``futility assess --json`` prints for one case."""
 
@@ -455,6 +559,7 @@ class AssessmentOutput(ContractModel):
     model: ModelInfo
     assumptions: Assumptions
     package_version: str
+    horizon: Horizon | None = Field(None, description="plans over time (absent in records stored before it existed)")
     assessment_id: Annotated[int, Field(ge=1)] | None = Field(None, description="only with --save: the id in the case store")
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from futility.errors import UserError
 if TYPE_CHECKING:  # pragma: no cover
     from futility.assessment import Assessment
     from futility.case import Case
-    from futility.contract import AssessmentOutput, Summary
+    from futility.contract import AssessmentOutput, Horizon, Summary
 
 __all__ = ["register", "render_text"]
 
@@ -107,6 +107,31 @@ def _interval(p: "Summary | None", scale: float = 100.0) -> str:
     return f"{p.mean * scale:4.0f}% ({p.hdi_low * scale:.0f}-{p.hdi_high * scale:.0f})"
 
 
+def _horizon_lines(h: "Horizon", mass: str) -> list[str]:
+    """The plans over time: per plan, the chance of remission at least once and in remission at each month."""
+    months = h.months
+    head = "".join(f"{f'{m} mo':>16s}" for m in months)
+    out = [f"Plans over time (each plan ends in comfort-focused care; mean, {mass} credible interval)",
+           "  Ever remitted: strict remission at least once by that month. QALYs: quality-adjusted life-years.",
+           f"  {'plan':34s}{head}"]
+    for plan in h.plans:
+        out.append(f"  {plan.plan:34s}" + "".join(f"{_interval(o.p_ever_remitted):>16s}" for o in plan.outcomes))
+        out.append(f"  {'  in remission then':34s}" + "".join(f"{_interval(o.p_in_remission):>16s}" for o in plan.outcomes))
+        last = plan.outcomes[-1]
+        out.append(f"    {plan.label}")
+        out.append(f"    over {months[-1]} months: {last.months_in_remission.mean:.1f} months in remission, "
+                   f"{last.months_on_burden.mean:.1f} on a burdensome course; QALYs {last.qalys.mean:.2f} "
+                   f"({last.qalys.hdi_low:.2f}-{last.qalys.hdi_high:.2f}); P(best plan) {plan.p_best:.2f}")
+    qf, ql = h.quantitative_futility, h.qualitative_futility
+    out.append(f"  Futility on the horizon: quantitative {'MET' if qf.met else 'not met'} ({qf.reason}); "
+               f"qualitative {'MET' if ql.met else 'not met'} ({ql.reason})")
+    c = h.assumptions.comfort_remission_monthly
+    out.append(f"  Assumption: remission under comfort-focused care {c.low:.1%}-{c.high:.1%} a month "
+               f"({'default' if c.default else 'set'}; {c.basis})")
+    out += [f"  Note: {n}" for n in h.notes]
+    return out
+
+
 def render_text(result: "AssessmentOutput") -> str:
     """A readable text view of the validated contract (:class:`futility.contract.AssessmentOutput`); computes nothing."""
     lines: list[str] = [f"Case {result.case_id}", ""]
@@ -162,5 +187,7 @@ def render_text(result: "AssessmentOutput") -> str:
     for gate in dec.gates:
         if not gate.passed:
             lines.append(f"  held back by: {gate.reason}")
+    if result.horizon is not None:
+        lines += [""] + _horizon_lines(result.horizon, mass)
     lines += ["", dec.summary, "", f"Model {result.model.version}, posterior {result.model.posterior_file_hash[:12]}"]
     return "\n".join(lines)

@@ -47,7 +47,7 @@ from futility.prognosis.intervals import HDI_PROB, hdi, summarise
 from futility.prognosis.posterior import PosteriorDraws
 
 __all__ = [
-    "CANDIDATE_OPTIONS", "HDI_PROB", "REMISSION_DEFINITION", "Prognosis", "StepDraws", "hdi", "option_kind", "plan_step_draws",
+    "CANDIDATE_OPTIONS", "HDI_PROB", "REMISSION_DEFINITION", "Prognosis", "StepDraws", "hdi", "option_kind", "plan_step_draws", "plans_step_draws",
     "prognose", "summarise",
 ]
 
@@ -591,6 +591,11 @@ class StepDraws:
 
 
 def plan_step_draws(case, trial_assessments: Iterable, posterior: PosteriorDraws, kinds: list[str]) -> list[StepDraws]:
+    """Per-draw chances of each course of one plan (see :func:`plans_step_draws`)."""
+    return plans_step_draws(case, trial_assessments, posterior, [kinds])[0]
+
+
+def plans_step_draws(case, trial_assessments: Iterable, posterior: PosteriorDraws, plans: list[list[str]]) -> list[list[StepDraws]]:
     """Per-draw remission and response chances of each course of a plan, the courses given in order.
 
     Course j is reached only when courses 0..j-1 of the plan did not bring remission, and each of those
@@ -604,7 +609,11 @@ def plan_step_draws(case, trial_assessments: Iterable, posterior: PosteriorDraws
     (error < 1e-6). Kinds outside the posterior raise ValueError.
     """
     trials = sorted(trial_assessments, key=lambda t: t.index)
-    hist = _history(case, trials, posterior)
+    hist = _history(case, trials, posterior)  # once for every plan
+    return [_plan_steps(hist, posterior, kinds) for kinds in plans]
+
+
+def _plan_steps(hist: _History, posterior: PosteriorDraws, kinds: list[str]) -> list[StepDraws]:
     u_grid, ect_grid = hist.u_grid, hist.ect_grid
     n_u, n_draws = u_grid.weights.shape
     # Joint weights over (u node n, e node m) per draw, (N, M, S) float32; M = 1 without ECT's own trait.

@@ -502,6 +502,22 @@ class HorizonQualitative(ContractModel):
     reason: str
 
 
+class SensitivityPoint(ContractModel):
+    monthly: Probability
+    margin: float
+
+
+class HorizonSensitivity(ContractModel):
+    """How the comparison with comfort-focused care moves with its assumed remission chance."""
+
+    parameter: Literal["comfort_remission_monthly"]
+    low_tenth: SensitivityPoint
+    high_tenth: SensitivityPoint
+    slope: float
+    threshold_monthly: Probability | None = Field(description="where the fitted margin reaches zero, if inside the range")
+    note: str
+
+
 class ComfortRemission(ContractModel):
     low: Probability
     high: Probability
@@ -529,6 +545,7 @@ class Horizon(ContractModel):
     evpi: Annotated[float, Field(ge=0.0)] = Field(description="expected value of perfect information over plans, QALYs")
     quantitative_futility: HorizonQuantitative
     qualitative_futility: HorizonQualitative
+    sensitivity: HorizonSensitivity | None
     assumptions: HorizonAssumptions
     utilities: dict[UtilityName, float]
     notes: list[str]

@@ -12,7 +12,7 @@ so the JSON and the table cannot drift apart. ``tests/test_tables.py`` checks ev
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -61,6 +61,8 @@ class AssessmentTables:
     gates: pd.DataFrame
     futility: pd.DataFrame
     sensitivity: SensitivityTables
+    #: plans over time, long form (plan, month, quantity, mean, hdi_low, hdi_high); empty without a horizon
+    horizon: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["plan", "month", "quantity", "mean", "hdi_low", "hdi_high"]))
 
     def named(self) -> dict[str, pd.DataFrame]:
         """Every table by a display name, in reading order."""
@@ -100,6 +102,7 @@ def build_tables(assessment: "Assessment", prognosis: pd.DataFrame | None = None
         ),
         futility=futility_table(decision),
         sensitivity=sensitivity_tables(decision),
+        **({"horizon": assessment.horizon.table()} if assessment.horizon is not None else {}),
     )
 
 

@@ -166,3 +166,27 @@ def test_every_horizon_number_comes_from_a_table_row():
     ratio, _ = ev.response_hazard_ratio()
     assert ratio == pytest.approx(math.log(0.24) / math.log(0.75))
     assert ev.course("esketamine").cycles == 1 and ev.course("ect").cycles == 2 and ev.course("ssri").cycles == 3
+
+
+def test_horizon_table_is_what_the_json_reads(demo):
+    """One computation: the JSON's horizon outcomes equal the long table's rows."""
+    table = demo.tables.horizon
+    h = demo.to_dict()["horizon"]
+    assert len(table) == len(h["plans"]) * len(h["months"]) * 8
+    for p in h["plans"]:
+        for o in p["outcomes"]:
+            for k, v in o.items():
+                if k == "month":
+                    continue
+                row = table[(table.plan == p["plan"]) & (table.month == o["month"]) & (table.quantity == k)].iloc[0]
+                assert (row["mean"], row["hdi_low"], row["hdi_high"]) == (v["mean"], v["hdi_low"], v["hdi_high"])
+
+
+def test_comfort_sensitivity_moves_the_right_way(demo):
+    """A higher remission chance under comfort-focused care narrows the margin of the plans with courses."""
+    sens = demo.to_dict()["horizon"]["sensitivity"]
+    assert sens["parameter"] == "comfort_remission_monthly"
+    assert sens["high_tenth"]["monthly"] > sens["low_tenth"]["monthly"]
+    assert sens["high_tenth"]["margin"] < sens["low_tenth"]["margin"] and sens["slope"] < 0
+    fixed = futility.assess(demo.case, horizon=HorizonAssumptions(comfort_remission_monthly=(0.01, 0.01)))
+    assert fixed.to_dict()["horizon"]["sensitivity"] is None  # no range, nothing to vary

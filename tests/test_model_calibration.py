@@ -195,7 +195,7 @@ def test_repeat_ect_figure_is_marked_where_the_evidence_is_missing(posterior):
     assert notes["ect"] and "second course" in notes["ect"]
     assert all(v is None for k, v in notes.items() if k != "ect")
     assert "note: a repeat course after an adequate ECT course" in render_text(a.to_json_model())
-    rows, _ = report_rows(out)
+    rows, _ = report_rows(a.output)
     assert [r["note"] for r in rows if r.get("note")] == [notes["ect"]]
     from futility.dashboards.consultation import option_cards_html
 

@@ -128,6 +128,13 @@ def _horizon_lines(h: "Horizon", mass: str) -> list[str]:
     c = h.assumptions.comfort_remission_monthly
     out.append(f"  Assumption: remission under comfort-focused care {c.low:.1%}-{c.high:.1%} a month "
                f"({'default' if c.default else 'set'}; {c.basis})")
+    if h.sensitivity is not None:
+        sens = h.sensitivity
+        where = ("never within the range" if sens.threshold_monthly is None
+                 else f"at about {sens.threshold_monthly:.1%} a month")
+        out.append(f"  Sensitivity: QALY margin of the best plan with courses over comfort-focused care "
+                   f"{sens.low_tenth.margin:+.2f} when its remission chance is {sens.low_tenth.monthly:.1%} a month, "
+                   f"{sens.high_tenth.margin:+.2f} at {sens.high_tenth.monthly:.1%}; the two are equal {where}")
     out += [f"  Note: {n}" for n in h.notes]
     return out
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from futility.horizon import evidence as ev
 from futility.horizon.assumptions import REPORT_MONTHS, HorizonAssumptions
@@ -71,6 +72,7 @@ class Horizon:
     gates_qualitative_pass: bool
     steps: dict[str, list[dict[str, Any]]]  # plan -> per course: kind, cycles, relapse basis and sources
     notes: list[str]
+    comfort_monthly: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # per draw, the assumption's value
 
     # ----- decision quantities over plans --------------------------------------------------------
     def qalys(self) -> np.ndarray:
@@ -137,17 +139,59 @@ class Horizon:
                                    gates_qualitative_pass=self.gates_qualitative_pass if gates_qualitative_pass is None
                                    else gates_qualitative_pass)
 
+    def comfort_sensitivity(self) -> dict[str, Any] | None:
+        """How the comparison with comfort-focused care moves with its remission chance (the assumption).
+
+        The chance is drawn per draw, so the margin (QALYs of the best plan with courses minus comfort-focused
+        care's, over the horizon) can be read against it: its mean among the draws in the lowest and the highest
+        tenth of the assumed range, the least-squares slope, and the monthly chance at which the fitted margin
+        reaches zero (None when it does not within the range). None without a plan with courses or a range.
+        """
+        m = self.comfort_monthly
+        active = [i for i, p in enumerate(self.plans) if p.plan.steps]
+        if m.size == 0 or not active or float(m.max() - m.min()) <= 0.0:
+            return None
+        q = self.qalys()
+        comfort = q[[p.plan.plan for p in self.plans].index(COMFORT)]
+        margin = q[active].max(axis=0) - comfort
+        lo, hi = np.quantile(m, [0.1, 0.9])
+        slope, intercept = np.polyfit(m, margin, 1)
+        zero = -intercept / slope if slope != 0 else None
+        inside = zero is not None and float(m.min()) <= zero <= float(m.max())
+        return {
+            "parameter": "comfort_remission_monthly",
+            "low_tenth": {"monthly": float(m[m <= lo].mean()), "margin": float(margin[m <= lo].mean())},
+            "high_tenth": {"monthly": float(m[m >= hi].mean()), "margin": float(margin[m >= hi].mean())},
+            "slope": float(slope),
+            "threshold_monthly": float(zero) if inside else None,
+            "note": "margin: QALYs of the best plan with courses minus comfort-focused care's over the horizon; "
+                    "positive favours a plan with courses",
+        }
+
     # ----- output --------------------------------------------------------------------------------
     def summary(self, values: np.ndarray) -> dict[str, float]:
         low, high = hdi(values, self.hdi_prob)
         return {"mean": float(values.mean()), "hdi_low": float(low), "hdi_high": float(high)}
 
+    def table(self) -> pd.DataFrame:
+        """Long form: one row per plan, month and quantity with mean, hdi_low, hdi_high (what the JSON reads)."""
+        rows = []
+        for p in self.plans:
+            for j, month in enumerate(self.months):
+                for k in QUANTITIES:
+                    rows.append({"plan": p.plan.plan, "month": month, "quantity": k, **self.summary(p.draws[k][j])})
+        return pd.DataFrame(rows, columns=["plan", "month", "quantity", "mean", "hdi_low", "hdi_high"])
+
     def to_dict(self) -> dict[str, Any]:
-        """The ``horizon`` part of the JSON contract (docs/contract.md)."""
+        """The ``horizon`` part of the JSON contract (docs/contract.md), read from :meth:`table`."""
         p_best, loss = self.p_best(), self.expected_loss()
+        table = self.table()
+        cells = {(r.plan, r.month, r.quantity): {"mean": r.mean, "hdi_low": r.hdi_low, "hdi_high": r.hdi_high}
+                 for r in table.itertuples(index=False)}
         plans = []
         for i, p in enumerate(self.plans):
-            outcomes = [{"month": m, **{k: self.summary(p.draws[k][j]) for k in QUANTITIES}} for j, m in enumerate(self.months)]
+            name = p.plan.plan
+            outcomes = [{"month": m, **{k: cells[(name, m, k)] for k in QUANTITIES}} for m in self.months]
             plans.append({"plan": p.plan.plan, "label": p.plan.label, "origin": p.plan.origin, "steps": list(p.plan.steps),
                           "courses": self.steps[p.plan.plan], "outcomes": outcomes,
                           "p_best": float(p_best[i]), "expected_loss": float(loss[i])})
@@ -159,6 +203,7 @@ class Horizon:
             "evpi": self.evpi(),
             "quantitative_futility": self.quantitative_futility(),
             "qualitative_futility": self.qualitative_futility(),
+            "sensitivity": self.comfort_sensitivity(),
             "assumptions": {**self.assumptions.to_dict(), "cycle_weeks": ev.CYCLE_WEEKS,
                             "report_cycles": [_cycle(m) for m in self.months], "sustained_cycles": SUSTAINED_CYCLES},
             "utilities": dict(self.utilities),
@@ -280,5 +325,5 @@ def plan_horizon(case: Any, trials: list[Any], prognosis: Any, posterior: Any, *
         months=months, plans=outcomes, assumptions=assumptions, utilities=dict(utilities), hdi_prob=policy.hdi_prob,
         futility_threshold=policy.futility_threshold, futility_certainty=policy.futility_certainty,
         qualitative_certainty=policy.qualitative_certainty, gates_all_pass=gates_all_pass,
-        gates_qualitative_pass=gates_qualitative_pass, steps=described, notes=notes,
+        gates_qualitative_pass=gates_qualitative_pass, steps=described, notes=notes, comfort_monthly=comfort_monthly,
     )

@@ -163,7 +163,7 @@ class Horizon:
             "low_tenth": {"monthly": float(m[m <= lo].mean()), "margin": float(margin[m <= lo].mean())},
             "high_tenth": {"monthly": float(m[m >= hi].mean()), "margin": float(margin[m >= hi].mean())},
             "slope": float(slope),
-            "threshold_monthly": float(zero) if inside else None,
+            "threshold_monthly": float(zero) if inside and zero is not None else None,
             "note": "margin: QALYs of the best plan with courses minus comfort-focused care's over the horizon; "
                     "positive favours a plan with courses",
         }

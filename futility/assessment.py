@@ -194,7 +194,7 @@ def assess(
         plans = plan_horizon(
             case, trials, prognosis, posterior, guideline=policy.required_options(), tried=context.tried_options,
             utilities=_utilities(decision), policy=policy, gates_all_pass=all_pass, gates_qualitative_pass=qualitative_pass,
-            assumptions=horizon if isinstance(horizon, HorizonAssumptions) else None,
+            assumptions=horizon if isinstance(horizon, HorizonAssumptions) else None, resistant=context.meets_trd,
         )
     return Assessment(
         case=case,

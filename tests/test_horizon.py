@@ -190,3 +190,18 @@ def test_comfort_sensitivity_moves_the_right_way(demo):
     assert sens["high_tenth"]["margin"] < sens["low_tenth"]["margin"] and sens["slope"] < 0
     fixed = futility.assess(demo.case, horizon=HorizonAssumptions(comfort_remission_monthly=(0.01, 0.01)))
     assert fixed.to_dict()["horizon"]["sensitivity"] is None  # no range, nothing to vary
+
+
+def test_usual_care_order_follows_the_guideline_until_trd_then_the_most_promising(demo):
+    """Before TRD criteria: the guideline's stepped order; after: most promising first, so weak switches do not
+    come ahead of ECT and understate continued care."""
+    from futility.decision._policy import guideline_table
+
+    assert demo.trd.meets_criteria
+    steps = demo.horizon.plan(USUAL_CARE).plan.steps
+    means = [float(demo.prognosis.options[k].p_remission.mean()) for k in steps]
+    assert means == sorted(means, reverse=True)
+    fresh = futility.assess(case_from_dict({"id": "fresh", "age": 40, "diagnosis": {"episode_months": 6}}))
+    order = [row["option"] for row in guideline_table() if row["gate"] == "yes"]
+    fresh_steps = list(fresh.horizon.plan(USUAL_CARE).plan.steps)
+    assert fresh_steps == [k for k in order if k in fresh_steps]

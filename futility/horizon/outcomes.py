@@ -260,13 +260,13 @@ def _survive(run: PlanRun, monthly_mortality: float | None) -> PlanRun:
 
 def plan_horizon(case: Any, trials: list[Any], prognosis: Any, posterior: Any, *, guideline: tuple[str, ...],
                  tried: frozenset[str], utilities: dict[str, float], policy: Any, gates_all_pass: bool,
-                 gates_qualitative_pass: bool, assumptions: HorizonAssumptions | None = None) -> Horizon:
+                 gates_qualitative_pass: bool, assumptions: HorizonAssumptions | None = None, resistant: bool = False) -> Horizon:
     """Every plan for one patient over 60 months (see the module docstring).
 
     ``prognosis`` is the next-option :class:`futility.prognosis.predict.Prognosis` (its options are the
     kinds not contraindicated; their burden draws are reused per course); ``utilities`` name -> value (the
     decision's in use); ``policy`` the decision policy (threshold, certainties, interval mass); the gate
-    flags are the decision's.
+    flags are the decision's; ``resistant``: the patient meets TRD criteria (the order of usual care, plans.py).
     """
     from futility.prognosis.predict import plans_step_draws
 
@@ -285,7 +285,7 @@ def plan_horizon(case: Any, trials: list[Any], prognosis: Any, posterior: Any, *
                          f"{'is' if len(refused) == 1 else 'are'} contraindicated for this patient")
             continue
         case_plans.append(list(steps))
-    plans = default_plans(guideline, tried, offered, assumptions.leading_options, case_plans)
+    plans = default_plans(guideline, tried, offered, assumptions.leading_options, case_plans, resistant=resistant)
     ratio, _ = ev.response_hazard_ratio()
     failures0 = int(prognosis.adequate_failures)
     course_steps: list[list[CourseStep]] = []

@@ -20,3 +20,20 @@ def test_text_names_the_policy_interval_mass_and_its_figures():
 def test_text_default_mass_is_94_percent():
     text = render_text(assess(load_case(demo_case_path())).to_json_model())
     assert "Prognosis for the next option (mean, 94% credible interval)" in text
+
+
+def test_text_shows_plans_over_time_and_the_horizon_futility_beside_the_next_trial():
+    """The demo's text view has the plans section (usual care, comfort-focused care, the assumption) and the
+    12-month usual-care futility on the same line as the next-trial statement."""
+    import futility
+    from futility.case import demo_case_path
+    from futility.commands.assess import render_text
+
+    a = futility.assess(futility.load_case(demo_case_path()))
+    text = render_text(a.output)
+    assert "Plans over time" in text and "usual_care" in text and "comfort_focus" in text
+    line = next(l for l in text.splitlines() if l.startswith("Quantitative futility"))
+    assert "within 12 months under usual care" in line
+    assert "remission under comfort-focused care" in text and "deaths are not counted" in text
+    mean = a.output.horizon.plans[0].outcomes[1].p_ever_remitted.mean
+    assert f"{mean * 100:4.0f}%" in text

@@ -188,7 +188,11 @@ def render_text(result: "AssessmentOutput") -> str:
     probability = "not computed" if qf.probability is None else f"{qf.probability:.2f}"
     lines += [
         "",
-        f"Quantitative futility: {'MET' if qf.met else 'not met'} (P(remission < {qf.threshold:.3g}) = {probability})",
+        f"Quantitative futility: {'MET' if qf.met else 'not met'} (P(remission < {qf.threshold:.3g}) = {probability})"
+        + ("" if result.horizon is None else
+           f"; within {result.horizon.quantitative_futility.month} months under usual care: "
+           f"{'MET' if result.horizon.quantitative_futility.met else 'not met'} "
+           f"(P(remission < {qf.threshold:.3g}) = {result.horizon.quantitative_futility.probability:.2f})"),
         f"Qualitative futility: {'MET' if ql.met else 'not met'}: {ql.reason}",
     ]
     for gate in dec.gates:

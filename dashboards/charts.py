@@ -6,13 +6,30 @@ report (icon arrays, rating-scale trajectory) are in :mod:`futility.render.chart
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d, Span
 from bokeh.plotting import figure
 
 from futility.render.palette import OKABE_ITO
 from futility.render.vocabulary import OUTCOME_COLOURS, OUTLINE, TRIAL_OUTCOME_COLOURS, option_words
+
+if TYPE_CHECKING:  # pragma: no cover
+    from futility.case import Trial
+    from futility.contract import Decision, Thresholds, TornadoRow, TrialRow
+
+
+def _factor_range(fig: figure) -> FactorRange:
+    """The figure's categorical axis range (every chart here that lists options built it as a FactorRange)."""
+    found = fig.y_range
+    assert isinstance(found, FactorRange)
+    return found
+
+
+def _range1d(value: Any) -> Range1d:
+    assert isinstance(value, Range1d)
+    return value
 
 
 def _base(title: str, height: int, **kwargs: Any) -> figure:
@@ -34,31 +51,35 @@ def _base(title: str, height: int, **kwargs: Any) -> figure:
 
 
 # ----- treatment journey -----------------------------------------------------------------------------
-def journey_rows(case_trials: list[dict[str, Any]], assessed: list[dict[str, Any]], scales: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per trial for the journey chart: time span, scores, bands of its scale, outcome and adequacy."""
+def journey_rows(case_trials: "Sequence[Trial]", assessed: "Sequence[TrialRow]", scales: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per trial for the journey chart: time span, scores, bands of its scale, outcome and adequacy.
+
+    The response line is the rules' (``TrialRow.response_line``), not recomputed here.
+    """
     rows = []
     start = 0.0
+    by_index = {t.index: t for t in assessed}
     for i, trial in enumerate(case_trials):
-        info = assessed[i] if i < len(assessed) else {}
-        weeks = float(trial.get("weeks") or 0.0)
-        scale = scales.get(trial.get("scale")) if trial.get("scale") else None
-        baseline, final = trial.get("baseline"), trial.get("final")
+        info = by_index.get(i)
+        weeks = float(trial.weeks or 0.0)
+        scale = scales.get(trial.scale) if trial.scale else None
+        baseline, final = trial.baseline, trial.final
         rows.append(
             {
                 "number": i + 1,
-                "agent": trial.get("agent", "?"),
+                "agent": trial.agent,
                 "start": start,
                 "end": start + max(weeks, 0.5),
                 "weeks": weeks,
-                "scale": trial.get("scale"),
+                "scale": trial.scale,
                 "baseline": baseline,
                 "final": final,
-                "response_line": None if baseline is None else baseline / 2.0,
+                "response_line": None if info is None else info.response_line,
                 "remission_max": None if scale is None else scale.remission_max,
-                "outcome": info.get("outcome", "unknown"),
-                "adequate": info.get("adequate"),
-                "reasons": list(info.get("reasons", [])),
-                "percent_reduction": info.get("percent_reduction"),
+                "outcome": "unknown" if info is None else info.outcome,
+                "adequate": None if info is None else info.adequate,
+                "reasons": [] if info is None else list(info.reasons),
+                "percent_reduction": None if info is None else info.percent_reduction,
             }
         )
         start += max(weeks, 0.5)
@@ -116,12 +137,13 @@ class JourneyChart:
 
     def update(self, rows: list[dict[str, Any]]) -> None:
         scored = [r for r in rows if r["baseline"] is not None and r["final"] is not None]
+        lined = [r for r in scored if r["response_line"] is not None]
         self.bands.data = dict(
             left=[r["start"] for r in scored if r["remission_max"] is not None],
             right=[r["end"] for r in scored if r["remission_max"] is not None],
             top=[r["remission_max"] + 0.5 for r in scored if r["remission_max"] is not None],
         )
-        self.lines.data = dict(x0=[r["start"] for r in scored], x1=[r["end"] for r in scored], y=[r["response_line"] for r in scored])
+        self.lines.data = dict(x0=[r["start"] for r in lined], x1=[r["end"] for r in lined], y=[r["response_line"] for r in lined])
         self.segments.data = dict(
             x0=[r["start"] for r in scored],
             x1=[r["end"] for r in scored],
@@ -133,28 +155,19 @@ class JourneyChart:
             outcome=[r["outcome"].replace("_", " ") for r in scored],
         )
         # Both ranges are recomputed from this case's data on every update (they grow and shrink with it).
-        self.figure.x_range.update(**journey_x_range(rows))
+        _range1d(self.figure.x_range).update(**journey_x_range(rows))
         top = max([float(r["baseline"]) for r in scored] + [10.0])
-        self.figure.y_range.update(start=0, end=top * 1.25)
+        _range1d(self.figure.y_range).update(start=0, end=top * 1.25)
 
 
 # ----- option comparison -----------------------------------------------------------------------------
-def comparison_rows(decision: dict[str, Any]) -> list[dict[str, Any]]:
+def comparison_rows(decision: "Decision") -> list[dict[str, Any]]:
     """One row per option (palliative-focused care included) from the decision part of the contract."""
-    rows = []
-    for entry in decision.get("options", []):
-        eu = entry.get("expected_utility", {})
-        rows.append(
-            {
-                "option": entry["option"],
-                "name": option_words(entry["option"]),
-                "mean": float(eu.get("mean", float("nan"))),
-                "low": float(eu.get("hdi_low", eu.get("mean", float("nan")))),
-                "high": float(eu.get("hdi_high", eu.get("mean", float("nan")))),
-                "p_best": float(entry.get("p_best", float("nan"))),
-            }
-        )
-    return rows
+    return [
+        {"option": o.option, "name": option_words(o.option), "mean": o.expected_utility.mean, "low": o.expected_utility.hdi_low,
+         "high": o.expected_utility.hdi_high, "p_best": o.p_best}
+        for o in decision.options
+    ]
 
 
 def comparison_words(rows: list[dict[str, Any]]) -> str:
@@ -196,8 +209,8 @@ class ComparisonChart:
 
     def update(self, rows: list[dict[str, Any]]) -> None:
         names = [r["name"] for r in rows][::-1]
-        if list(self.figure.y_range.factors) != names:
-            self.figure.y_range.factors = names
+        if list(_factor_range(self.figure).factors) != names:
+            _factor_range(self.figure).factors = names
             self.figure.height = max(160, 60 + 48 * len(rows))
         rows = rows[::-1]
         self.source.data = dict(
@@ -225,7 +238,7 @@ class IntervalChart:
 
     def update(self, rows: list[dict[str, Any]]) -> None:
         names = [r["option"] for r in rows][::-1]
-        self.figure.y_range.factors = names
+        _factor_range(self.figure).factors = names
         self.figure.height = max(140, 60 + 36 * len(rows))
         rows = rows[::-1]
         self.source.data = dict(
@@ -236,16 +249,16 @@ class IntervalChart:
         )
 
 
-def tornado_words(rows: list[dict[str, Any]]) -> str:
+def tornado_words(rows: "Sequence[TornadoRow]") -> str:
     """The tornado analysis in sentences."""
     if not rows:
         return "No tornado analysis (no active option)."
     parts = []
     for r in rows:
         parts.append(
-            f"{r['utility'].replace('_', ' ')} ({r['source']}, now {r['value']:.2f}) moved from {r['low']:.2f} to "
-            f"{r['high']:.2f}: the best active option's margin over palliative-focused care goes from "
-            f"{r['margin_low']:+.3f} to {r['margin_high']:+.3f} (preferred: {r['preferred_low']} / {r['preferred_high']})."
+            f"{r.utility.replace('_', ' ')} ({r.source}, now {r.value:.2f}) moved from {r.low:.2f} to "
+            f"{r.high:.2f}: the best active option's margin over palliative-focused care goes from "
+            f"{r.margin_low:+.3f} to {r.margin_high:+.3f} (preferred: {r.preferred_low} / {r.preferred_high})."
         )
     return "One-way sensitivity, widest swing first. " + " ".join(parts)
 
@@ -269,35 +282,35 @@ class TornadoChart:
         fig.legend.label_text_font_size = "11px"
         self.figure = fig
 
-    def update(self, rows: list[dict[str, Any]]) -> None:
-        rows = rows[::-1]
-        names = [r["utility"].replace("_", " ") for r in rows]
-        self.figure.y_range.factors = names
+    def update(self, rows: "Sequence[TornadoRow]") -> None:
+        rows = list(rows)[::-1]
+        names = [r.utility.replace("_", " ") for r in rows]
+        _factor_range(self.figure).factors = names
         self.source.data = dict(
             utility=names,
-            left=[min(r["margin_low"], r["margin_high"]) for r in rows],
-            right=[max(r["margin_low"], r["margin_high"]) for r in rows],
-            low_end=[r["margin_low"] for r in rows],
-            high_end=[r["margin_high"] for r in rows],
+            left=[min(r.margin_low, r.margin_high) for r in rows],
+            right=[max(r.margin_low, r.margin_high) for r in rows],
+            low_end=[r.margin_low for r in rows],
+            high_end=[r.margin_high for r in rows],
         )
 
 
-def threshold_words(threshold: dict[str, Any]) -> str:
+def threshold_words(threshold: "Thresholds | None") -> str:
     """The threshold analysis in sentences."""
     parts = []
-    for r in threshold.get("per_option", []) or []:
-        if r.get("p_remission_threshold") is None:
-            parts.append(f"{r['option']}: {r['note']} (remission chance now {100 * r['p_remission_now']:.1f} in 100).")
+    for r in (threshold.per_option if threshold is not None else []):
+        if r.p_remission_threshold is None:
+            parts.append(f"{r.option}: {r.note} (remission chance now {100 * r.p_remission_now:.1f} in 100).")
         else:
             parts.append(
-                f"{r['option']}: preferred over {r['compared_with']} when its remission chance is above "
-                f"{100 * r['p_remission_threshold']:.1f} in 100 (now {100 * r['p_remission_now']:.1f})."
+                f"{r.option}: preferred over {r.compared_with} when its remission chance is above "
+                f"{100 * r.p_remission_threshold:.1f} in 100 (now {100 * r.p_remission_now:.1f})."
             )
-    pal = threshold.get("palliative_utility")
-    if pal:
+    pal = threshold.palliative_utility if threshold is not None else None
+    if pal is not None:
         parts.append(
-            f"Palliative-focused care is preferred when valued above {pal['threshold']:.2f} "
-            f"(the mean fit of {pal['compared_with']}); it is valued at {pal['value_now']:.2f} now."
+            f"Palliative-focused care is preferred when valued above {pal.threshold:.2f} "
+            f"(the mean fit of {pal.compared_with}); it is valued at {pal.value_now:.2f} now."
         )
     return " ".join(parts) or "No threshold analysis (no active option)."
 
@@ -314,13 +327,13 @@ class ThresholdChart:
         fig.legend.label_text_font_size = "11px"
         self.figure = fig
 
-    def update(self, threshold: dict[str, Any]) -> None:
-        rows = list(threshold.get("per_option", []) or [])[::-1]
-        names = [r["option"] for r in rows]
-        self.figure.y_range.factors = names
+    def update(self, threshold: "Thresholds | None") -> None:
+        rows = list(threshold.per_option if threshold is not None else [])[::-1]
+        names: list[str] = [r.option for r in rows]
+        _factor_range(self.figure).factors = names
         self.figure.height = max(140, 70 + 36 * len(rows))
         self.source.data = dict(
             option=names,
-            now=[100 * r["p_remission_now"] for r in rows],
-            threshold=[float("nan") if r.get("p_remission_threshold") is None else 100 * r["p_remission_threshold"] for r in rows],
+            now=[100 * r.p_remission_now for r in rows],
+            threshold=[float("nan") if r.p_remission_threshold is None else 100 * r.p_remission_threshold for r in rows],
         )

@@ -2,13 +2,14 @@
 
 Staging and TRD status, the adequacy of each trial with its reasons, screening and contraindications,
 posterior intervals, model diagnostics, the futility judgements with their safety gates, sensitivity
-(threshold and tornado), and the case report for export. Each part renders the assessment dict.
+(threshold and tornado), and the case report for export. Each part renders the typed contract
+(:class:`futility.contract.AssessmentOutput`, its ``decision`` under the current values).
 """
 from __future__ import annotations
 
 import html
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import panel as pn
 import param
@@ -18,6 +19,9 @@ from futility.dashboards.charts import IntervalChart, ThresholdChart, TornadoCha
 from futility.dashboards.palette import STYLESHEETS
 from futility.dashboards.state import CaseSession
 from futility.render.palette import OKABE_ITO
+
+if TYPE_CHECKING:  # pragma: no cover
+    from futility.contract import AssessmentOutput, Decision, Summary
 
 
 def html_table(columns: list[str], rows: list[list[Any]], *, caption: str = "", css: str = "fu-table") -> str:
@@ -40,43 +44,41 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _pct(entry: dict[str, Any] | None) -> str:
-    if not entry or entry.get("mean") is None:
+def _pct(entry: "Summary | None") -> str:
+    if entry is None:
         return "-"
-    return f"{100 * entry['mean']:.1f} ({100 * entry['hdi_low']:.1f}-{100 * entry['hdi_high']:.1f})"
+    return f"{100 * entry.mean:.1f} ({100 * entry.hdi_low:.1f}-{100 * entry.hdi_high:.1f})"
 
 
-def staging_html(report: dict[str, Any]) -> str:
+def staging_html(output: "AssessmentOutput") -> str:
     """TRD status and both staging systems."""
-    trd = report.get("trd", {})
-    staging = report.get("staging", {})
-    maudsley = staging.get("maudsley", {})
-    components = maudsley.get("components", {}) or {}
-    rows = [
-        ["Meets TRD criteria", trd.get("meets_criteria")],
-        ["Adequate failed trials", trd.get("adequate_failed_trials")],
-        ["Distinct classes failed", trd.get("distinct_classes_failed")],
-        ["Thase-Rush stage (0-5)", staging.get("thase_rush")],
-        ["Maudsley Staging Method", f"{maudsley.get('score')} ({maudsley.get('category')})"],
+    trd, staging = output.trd, output.staging
+    maudsley = staging.maudsley
+    rows: list[list[Any]] = [
+        ["Meets TRD criteria", trd.meets_criteria],
+        ["Adequate failed trials", trd.adequate_failed_trials],
+        ["Distinct classes failed", trd.distinct_classes_failed],
+        ["Thase-Rush stage (0-5)", staging.thase_rush],
+        ["Maudsley Staging Method", f"{maudsley.score} ({maudsley.category})"],
     ]
-    rows += [[f"  Maudsley: {k.replace('_', ' ')}", v] for k, v in components.items()]
+    rows += [[f"  Maudsley: {k.replace('_', ' ')}", v] for k, v in maudsley.components.model_dump().items()]
     return html_table(["", "value"], rows, caption="Resistance and staging")
 
 
-def adequacy_html(report: dict[str, Any]) -> str:
+def adequacy_html(output: "AssessmentOutput") -> str:
     """One row per trial: adequacy with its reasons, outcome, burden."""
     rows = [
         [
-            t.get("index", i) + 1 if isinstance(t.get("index", i), int) else t.get("index"),
-            t.get("agent"),
-            t.get("drug_class"),
-            t.get("adequate"),
-            t.get("reasons") or ("adequate" if t.get("adequate") else "-"),
-            None if t.get("percent_reduction") is None else f"{t['percent_reduction']:.0f}%",
-            (t.get("outcome") or "").replace("_", " "),
-            t.get("significant_burden"),
+            t.index + 1,
+            t.agent,
+            t.drug_class,
+            t.adequate,
+            t.reasons or ("adequate" if t.adequate else "-"),
+            None if t.percent_reduction is None else f"{t.percent_reduction:.0f}%",
+            t.outcome.replace("_", " "),
+            t.significant_burden,
         ]
-        for i, t in enumerate(report.get("trials", []))
+        for t in output.trials
     ]
     return html_table(
         ["#", "agent", "class", "adequate", "reasons", "reduction", "outcome", "significant burden"],
@@ -85,46 +87,37 @@ def adequacy_html(report: dict[str, Any]) -> str:
     )
 
 
-def screening_html(report: dict[str, Any]) -> str:
+def screening_html(output: "AssessmentOutput") -> str:
     """Screening for pseudo-resistance, contraindications and the inflammation note."""
-    scr = report.get("screening", {})
+    scr = output.screening
     parts = [
         html_table(
             ["screening complete", "positive", "not done"],
-            [[scr.get("complete"), scr.get("flags") or "none", scr.get("not_done") or "none"]],
+            [[scr.complete, scr.flags or "none", scr.not_done or "none"]],
             caption="Screening for other causes of poor response",
         )
     ]
-    contra = report.get("contraindications", [])
     parts.append(
         html_table(
             ["option", "severity", "reason", "source"],
-            [[c.get("option"), c.get("severity", ""), c.get("reason"), c.get("source")] for c in contra] or [["none", "", "", ""]],
+            [[c.option, c.severity, c.reason, c.source] for c in output.contraindications] or [["none", "", "", ""]],
             caption="Contraindications",
         )
     )
-    if report.get("inflammation"):
-        parts.append(f"<p><b>Inflammation:</b> {html.escape(str(report['inflammation']))}</p>")
+    if output.inflammation:
+        parts.append(f"<p><b>Inflammation:</b> {html.escape(output.inflammation)}</p>")
     return "".join(parts)
 
 
-def prognosis_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+def prognosis_rows(output: "AssessmentOutput") -> list[dict[str, Any]]:
     """Per option the remission and burden intervals (for the interval charts)."""
-    out = []
-    for e in report.get("prognosis", []):
-        rem, bur = e.get("p_remission"), e.get("p_burden")
-        if e.get("contraindicated") or not rem or rem.get("mean") is None:
-            continue
-        out.append({"option": e["option"], "remission": rem, "burden": bur})
-    return out
+    return [{"option": e.option, "remission": e.p_remission, "burden": e.p_burden}
+            for e in output.prognosis if not e.contraindicated and e.p_remission is not None]
 
 
-def prognosis_html(report: dict[str, Any]) -> str:
+def prognosis_html(output: "AssessmentOutput") -> str:
     """Posterior means and 94% highest-density intervals per option, in a table."""
-    rows = [
-        [e["option"], _pct(e.get("p_remission")), _pct(e.get("p_response")), _pct(e.get("p_burden")), e.get("contraindicated") or ""]
-        for e in report.get("prognosis", [])
-    ]
+    rows = [[e.option, _pct(e.p_remission), _pct(e.p_response), _pct(e.p_burden), e.contraindicated or ""] for e in output.prognosis]
     return html_table(
         ["option", "remission % (HDI)", "response or better % (HDI)", "significant burden % (HDI)", "contraindicated"],
         rows,
@@ -132,50 +125,46 @@ def prognosis_html(report: dict[str, Any]) -> str:
     )
 
 
-def model_html(report: dict[str, Any]) -> str:
+def model_html(output: "AssessmentOutput") -> str:
     """Model version, posterior file hash and convergence diagnostics."""
-    model = report.get("model", {})
-    diag = model.get("diagnostics", {}) or {}
-    rows = [["model version", model.get("version")], ["posterior file hash", model.get("posterior_file_hash")], ["draws", model.get("n_draws")]]
-    rows += [[k.replace("_", " "), v] for k, v in diag.items()]
+    model = output.model
+    rows: list[list[Any]] = [["model version", model.version], ["posterior file hash", model.posterior_file_hash], ["draws", model.n_draws]]
+    rows += [[k.replace("_", " "), v] for k, v in model.diagnostics.model_dump().items()]
     return html_table(["", "value"], rows, caption="Model and diagnostics")
 
 
-def futility_html(decision: dict[str, Any]) -> str:
+def futility_html(decision: "Decision") -> str:
     """Both futility judgements with their reasons, and every safety gate."""
-    quant = decision.get("quantitative_futility", {})
-    qual = decision.get("qualitative_futility", {})
+    quant, qual = decision.quantitative_futility, decision.qualitative_futility
 
-    def verdict(j: dict[str, Any]) -> str:
-        if j.get("met"):
+    def verdict(met: bool, before: bool) -> str:
+        if met:
             return "met"
-        if j.get("met_before_gates"):
-            return "held back by a safety gate"
-        return "not met"
+        return "held back by a safety gate" if before else "not met"
 
     rows = [
-        ["quantitative", verdict(quant), None if quant.get("probability") is None else f"{quant['probability']:.3f}", quant.get("reason")],
-        ["qualitative", verdict(qual), None if qual.get("probability") is None else f"{qual['probability']:.3f}", qual.get("reason")],
+        ["quantitative", verdict(quant.met, quant.met_before_gates), None if quant.probability is None else f"{quant.probability:.3f}", quant.reason],
+        ["qualitative", verdict(qual.met, qual.met_before_gates), None if qual.probability is None else f"{qual.probability:.3f}", qual.reason],
     ]
-    gates = [[g.get("gate", "").replace("_", " "), "passed" if g.get("passed") else "HOLDS BACK", g.get("applies_to"), g.get("reason")] for g in decision.get("gates", [])]
+    gates = [[g.gate.replace("_", " "), "passed" if g.passed else "HOLDS BACK", g.applies_to, g.reason] for g in decision.gates]
     return (
         html_table(["judgement", "verdict", "probability", "reason"], rows, caption="Futility judgements")
         + html_table(["gate", "status", "applies to", "reason"], gates, caption="Safety gates (a futility statement is made only when all pass)")
     )
 
 
-def utilities_html(decision: dict[str, Any]) -> str:
+def utilities_html(decision: "Decision") -> str:
     """The utilities in use with their source (patient or a cited default)."""
-    rows = [[k.replace("_", " "), v.get("value"), v.get("source"), v.get("citation")] for k, v in (decision.get("utilities") or {}).items()]
-    notes = "".join(f"<li>{html.escape(w)}</li>" for w in decision.get("warnings", []))
+    rows = [[name.replace("_", " "), u.value, u.source, u.citation] for name, u in decision.utilities]
+    notes = "".join(f"<li>{html.escape(w)}</li>" for w in decision.warnings)
     return html_table(["utility", "value", "source", "citation"], rows, caption="Utilities in use") + (f"<ul>{notes}</ul>" if notes else "")
 
 
-def export_report(assessment_dict: dict[str, Any], case_dict: dict[str, Any] | None = None) -> tuple[bytes, str]:
+def export_report(output: "AssessmentOutput", case: Any = None) -> tuple[bytes, str]:
     """The committee case report as self-contained HTML (:func:`futility.render.report.render_html`)."""
     from futility.render.report import render_html
 
-    return render_html(assessment_dict, case_dict).encode("utf-8"), "html"
+    return render_html(output, case).encode("utf-8"), "html"
 
 
 class CommitteeView(Viewer):
@@ -232,9 +221,7 @@ class CommitteeView(Viewer):
 
     def _export(self) -> io.BytesIO:
         s = self.session
-        data = dict(s.report)
-        data["decision"] = s.decision
-        content, kind = export_report(data, s.case.model_dump(mode="json") if s.case is not None else None)
+        content, kind = export_report(s.current, s.case)
         case_id = s.case.id if s.case is not None else "case"
         self.download.filename = f"{case_id}-report.{kind}"
         return io.BytesIO(content)
@@ -244,8 +231,8 @@ class CommitteeView(Viewer):
         self._on_decision()
 
     def _on_report(self, *_events: Any) -> None:
-        report = self.session.report
-        if not report or self.session.case is None:
+        report = self.session.output
+        if report is None or self.session.case is None:
             from futility.dashboards.consultation import NO_CASE
 
             self.staging.object = f"<p>{html.escape(NO_CASE.replace('**', '').replace('*', ''))}</p>"
@@ -259,13 +246,15 @@ class CommitteeView(Viewer):
         self.screening.object = screening_html(report)
         self.prognosis.object = prognosis_html(report)
         rows = prognosis_rows(report)
-        self.remission_chart.update([{"option": r["option"], "mean": r["remission"]["mean"], "low": r["remission"]["hdi_low"], "high": r["remission"]["hdi_high"]} for r in rows])
-        self.burden_chart.update([{"option": r["option"], "mean": r["burden"]["mean"], "low": r["burden"]["hdi_low"], "high": r["burden"]["hdi_high"]} for r in rows if r["burden"]])
+        self.remission_chart.update([{"option": r["option"], "mean": r["remission"].mean, "low": r["remission"].hdi_low,
+                                      "high": r["remission"].hdi_high} for r in rows])
+        self.burden_chart.update([{"option": r["option"], "mean": r["burden"].mean, "low": r["burden"].hdi_low,
+                                   "high": r["burden"].hdi_high} for r in rows if r["burden"] is not None])
         self.model.object = model_html(report)
 
     def _on_decision(self, *_events: Any) -> None:
         decision = self.session.decision
-        if not decision:
+        if decision is None:
             for pane in (self.futility, self.utilities, self.technical, self.tornado_text, self.threshold_text):
                 pane.object = ""
             self.tornado.update([])
@@ -273,13 +262,13 @@ class CommitteeView(Viewer):
             return
         self.futility.object = futility_html(decision)
         self.utilities.object = utilities_html(decision)
-        lines = (decision.get("technical_summary") or "").splitlines()
+        lines = decision.technical_summary.splitlines()
         self.technical.object = "\n".join(f"- {html.escape(line, quote=False)}" for line in lines if line.strip())
-        sens = decision.get("sensitivity", {}) or {}
-        self.tornado.update(sens.get("tornado", []) or [])
-        self.tornado_text.object = "**Tornado in words.** " + tornado_words(sens.get("tornado", []) or [])
-        self.threshold.update(sens.get("threshold", {}) or {})
-        self.threshold_text.object = "**Thresholds in words.** " + threshold_words(sens.get("threshold", {}) or {})
+        sens = decision.sensitivity
+        self.tornado.update(sens.tornado)
+        self.tornado_text.object = "**Tornado in words.** " + tornado_words(sens.tornado)
+        self.threshold.update(sens.threshold)
+        self.threshold_text.object = "**Thresholds in words.** " + threshold_words(sens.threshold)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout

@@ -8,7 +8,8 @@ compare under those values, palliative-focused care included, with the uncertain
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import panel as pn
 import param
@@ -30,6 +31,9 @@ from futility.decision import option_experience
 from futility.render.charts import icon_groups, score_rows, score_trajectory_svg
 from futility.render.vocabulary import burden_sentence, option_words, outcome_sentence, scores_words
 
+if TYPE_CHECKING:  # pragma: no cover
+    from futility.contract import AssessmentOutput, ContraindicationRow, Decision, PrognosisRow, Summary
+
 SUPPORT_STATEMENT = (
     "**This tool supports a conversation; it does not make the decision.** The decision is yours, made "
     "together with your care team. The numbers are estimates from published studies of people in a similar "
@@ -49,10 +53,10 @@ VALUE_QUESTIONS = {
 }
 
 
-def _interval(entry: dict[str, Any] | None) -> tuple[float, float] | None:
-    if not entry or entry.get("hdi_low") is None or entry.get("hdi_high") is None:
+def _interval(entry: "Summary | None") -> tuple[float, float] | None:
+    if entry is None:
         return None
-    return float(entry["hdi_low"]), float(entry["hdi_high"])
+    return float(entry.hdi_low), float(entry.hdi_high)
 
 
 def _experience_html(option: str) -> str:
@@ -67,29 +71,30 @@ def _experience_html(option: str) -> str:
     )
 
 
-def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, Any]] | None = None) -> str:
+def option_cards_html(prognosis: "Sequence[PrognosisRow]", cautions: "Sequence[ContraindicationRow] | None" = None) -> str:
     """One card per candidate option: 100 people for the outcome, 100 for side effects, with sentences.
 
     ``cautions`` (the contract's ``contraindications``) adds each option's cautions to its card.
     """
     notes: dict[str, list[str]] = {}
     for c in cautions or []:
-        notes.setdefault(str(c.get("option")), []).append(str(c.get("reason", "")))
+        notes.setdefault(c.option, []).append(c.reason)
     cards = []
-    ranked = sorted(prognosis, key=lambda e: -((e.get("p_remission") or {}).get("mean") or -1.0))
-    for entry in ranked:
-        outcome, side = (None, None) if entry.get("contraindicated") else icon_groups(entry)
+    ranked = sorted(prognosis, key=lambda e: -(e.p_remission.mean if e.p_remission is not None else -1.0))
+    for row in ranked:
+        option = row.option
+        outcome, side = (None, None) if row.contraindicated else icon_groups(row.model_dump())
         if outcome is None:
             continue
-        rem, bur = entry.get("p_remission"), entry.get("p_burden")
-        name = option_words(entry["option"])
-        words = outcome_sentence(option_words(entry["option"], capital=False), outcome, _interval(rem))
-        known = entry.get("burden_known", True)
+        rem, bur = row.p_remission, row.p_burden
+        name = option_words(option)
+        words = outcome_sentence(option_words(option, capital=False), outcome, _interval(rem))
+        known = row.burden_known
         note_block = (
             '<p class="fu-words">This would be a second course of ECT after one that did not work. No study we '
             "hold reports how often a second course works, so this figure may be too high.</p>"
-            if entry.get("evidence_note") and entry["option"] == "ect"
-            else (f'<p class="fu-words">Note: {html.escape(entry["evidence_note"])}</p>' if entry.get("evidence_note") else "")
+            if row.evidence_note and option == "ect"
+            else (f'<p class="fu-words">Note: {html.escape(row.evidence_note)}</p>' if row.evidence_note else "")
         )
         side_block = (
             '<p class="fu-words">Side effects: not known. No study we hold reports how often this option\'s '
@@ -98,20 +103,20 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
             else ""
         )
         if side is not None:
-            side_words = burden_sentence(option_words(entry["option"], capital=False), side, _interval(bur))
+            side_words = burden_sentence(option_words(option, capital=False), side, _interval(bur))
             side_block = (
                 f'<figure class="fu-array"><figcaption>Side effects</figcaption>'
-                f'{icon_array_img(side, side_words, uid=entry["option"] + "-b", size=15)}{legend_html(side)}'
+                f'{icon_array_img(side, side_words, uid=option + "-b", size=15)}{legend_html(side)}'
                 f'<p class="fu-words">{html.escape(side_words)}</p></figure>'
             )
         cards.append(
-            f'<section class="fu-card" aria-label="{html.escape(name)}" data-option="{html.escape(entry["option"])}">'
+            f'<section class="fu-card" aria-label="{html.escape(name)}" data-option="{html.escape(option)}">'
             f"<h3>{html.escape(name)}</h3><div class='fu-arrays'>"
             f'<figure class="fu-array"><figcaption>How people feel after it</figcaption>'
-            f'{icon_array_img(outcome, words, uid=entry["option"] + "-o", size=15)}{legend_html(outcome)}'
+            f'{icon_array_img(outcome, words, uid=option + "-o", size=15)}{legend_html(outcome)}'
             f'<p class="fu-words">{html.escape(words)}</p></figure>{side_block}{note_block}</div>'
-            + _experience_html(entry["option"])
-            + "".join(f'<p class="fu-caution"><b>Take care:</b> {html.escape(n)}</p>' for n in notes.get(entry["option"], []))
+            + _experience_html(option)
+            + "".join(f'<p class="fu-caution"><b>Take care:</b> {html.escape(n)}</p>' for n in notes.get(option, []))
             + "</section>"
         )
     cards.append(
@@ -122,19 +127,19 @@ def option_cards_html(prognosis: list[dict[str, Any]], cautions: list[dict[str, 
         "regular review. It is not giving up on the person, and it can be revisited at any time "
         "(Trachsel et al., BMC Psychiatry 2016;16:260). Its value depends on how you rate it below.</p></section>"
     )
-    contraindicated = [e for e in prognosis if e.get("contraindicated")]
+    contraindicated = [e for e in prognosis if e.contraindicated]
     if contraindicated:
         items = "".join(
-            f"<li>{html.escape(option_words(e['option']))}: {html.escape(str(e['contraindicated']))}</li>" for e in contraindicated
+            f"<li>{html.escape(option_words(e.option))}: {html.escape(str(e.contraindicated))}</li>" for e in contraindicated
         )
         cards.append(f'<section class="fu-card"><h3>Options not suitable now</h3><ul>{items}</ul></section>')
     return f'<div class="fu-cards">{"".join(cards)}</div>'
 
 
-def decision_words(decision: dict[str, Any]) -> str:
+def decision_words(decision: "Decision") -> str:
     """The decision's own plain-language summary, with the note on values that are defaults."""
-    text = decision.get("summary") or ""
-    defaults = [n.replace("_", " ") for n, u in (decision.get("utilities") or {}).items() if isinstance(u, dict) and u.get("source") == "default"]
+    text = decision.summary
+    defaults = [n.replace("_", " ") for n, u in decision.utilities if u.source == "default"]
     if defaults:
         text += (
             "\n\n*Some values are not yet yours but published averages: " + ", ".join(defaults) + ". Move a slider to give your own.*"
@@ -142,12 +147,12 @@ def decision_words(decision: dict[str, Any]) -> str:
     return text
 
 
-def provenance_words(report: dict[str, Any]) -> str:
+def provenance_words(output: "AssessmentOutput") -> str:
     """Which version of the tool and model produced these numbers, and where the sources are."""
-    model = report.get("model", {}) or {}
+    model = output.model
     return (
-        f"futility {report.get('package_version', '?')}, prognostic model {model.get('version', '?')} "
-        f"(posterior {str(model.get('posterior_file_hash') or '?')[:12]}, {model.get('n_draws', '?')} draws). "
+        f"futility {output.package_version}, prognostic model {model.version} "
+        f"(posterior {model.posterior_file_hash[:12]}, {model.n_draws} draws). "
         "Every number's published source is listed in the committee view and the case report; how the numbers "
         "were chosen is in docs/model.md and docs/decision.md. The estimates describe groups of people, not a "
         "certainty for one person."
@@ -260,7 +265,7 @@ class ConsultationView(Viewer):
 
     def _on_report(self, *_events: Any) -> None:
         s = self.session
-        if not s.report or s.case is None:
+        if s.output is None or s.case is None:
             self.journey.update([])
             self.journey_text.object = NO_CASE
             self.scores.object = ""
@@ -268,26 +273,26 @@ class ConsultationView(Viewer):
             self.cards.object = ""
             self.footer.object = ""
             return
-        trials = [t.model_dump(mode="json") for t in s.case.trials] if s.case is not None else []
         from futility.clinical.scales import scale_table
 
-        rows = journey_rows(trials, s.report.get("trials", []), scale_table())
+        output = s.output
+        rows = journey_rows(s.case.trials, output.trials, scale_table())
         self.journey.update(rows)
         self.journey_text.object = "**The journey in words.** " + html.escape(journey_words(rows))
-        measurement = s.report.get("measurement") or None
-        scale_name = measurement.get("scale") if measurement else None
-        scores = [sc.model_dump(mode="json") for sc in s.case.scores] if s.case is not None else []
+        measurement = output.measurement
+        scale_name = measurement.scale if measurement is not None else None
+        scores = [sc.model_dump(mode="json") for sc in s.case.scores]
         dated = score_rows(scores, scale_name)
-        words = scores_words(dated, measurement)
+        words = scores_words(dated, measurement.model_dump() if measurement is not None else None)
         self.scores.object = score_trajectory_svg(dated, scale_table().get(scale_name) if scale_name else None, words,
                                                   responsive=True)
         self.scores_text.object = "**Your ratings in words.** " + html.escape(words)
-        self.cards.object = option_cards_html(s.report.get("prognosis", []), s.report.get("contraindications", []))
-        self.footer.object = provenance_words(s.report)
+        self.cards.object = option_cards_html(output.prognosis, output.contraindications)
+        self.footer.object = provenance_words(output)
 
     def _on_decision(self, *_events: Any) -> None:
         decision = self.session.decision
-        if not decision:
+        if decision is None:
             self.comparison.update([])
             self.comparison_text.object = ""
             self.summary.object = ""

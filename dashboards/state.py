@@ -2,9 +2,11 @@
 
 Everything clinical is computed by the package: :func:`futility.assessment.assess` once per case (rules,
 prognosis draws, decision) and :meth:`Assessment.with_values` on every values change (decision only; the
-prognosis draws stay fixed for the case). The state holds plain data for the views: ``report`` (the JSON
-contract of the assessment) and ``decision`` (its ``decision`` part under the current values). It can be
-driven without a browser: set a values parameter and read ``decision``.
+prognosis draws and the plans' runs stay fixed for the case). The state holds the typed contract for the
+views: ``output`` (:class:`futility.contract.AssessmentOutput` at the case's own values), ``current`` (the
+same under the current values) and ``decision`` (its ``decision`` part, :class:`futility.contract.Decision`).
+Which values are the patient's own is the decision's word (``utilities[name].source``), not the view's.
+It can be driven without a browser: set a values parameter and read ``decision``.
 """
 from __future__ import annotations
 
@@ -118,8 +120,9 @@ class CaseSession(param.Parameterized):
 
     case = param.Parameter(default=None, doc="the validated case (futility.case.Case) on screen")
     assessment = param.Parameter(default=None, doc="the Assessment of the case (from futility.assessment.assess)")
-    report = param.Dict(default={}, doc="assessment.to_dict(): the JSON contract, at the case's own values")
-    decision = param.Dict(default={}, doc="the 'decision' part of the contract under the current values")
+    output = param.Parameter(default=None, doc="assessment.output: the validated contract (AssessmentOutput) at the case's own values")
+    current = param.Parameter(default=None, doc="the contract under the current values (decision and horizon re-valued)")
+    decision = param.Parameter(default=None, doc="the contract's Decision under the current values (None: no case)")
     source_name = param.String(default="", doc="where the case came from (file name), for the header")
     case_text = param.String(default="", doc="the case as YAML text; kept as typed when it fails validation")
     problems = param.List(default=[], doc="(field path, problem) pairs from the last failed input")
@@ -216,21 +219,19 @@ class CaseSession(param.Parameterized):
                 "the case could not be assessed (an internal error; the case was not changed)")
             log.error("case assessment failed (%s)", type(exc).__name__)  # the type only, never the text
             return self._fail([("", problem)], text=shown, name=name, draft=draft)
-        report = assessment.to_dict()
-        utilities = report.get("decision", {}).get("utilities", {})
-        sliders = {}
-        for key in VALUE_NAMES:
-            entry = utilities.get(key)
-            if isinstance(entry, dict) and entry.get("value") is not None:
-                sliders[key] = float(entry["value"])
-        stated = [n for n in VALUE_NAMES if case.values is not None and getattr(case.values, n) is not None]
+        output = assessment.output
+        utilities = output.decision.utilities
+        sliders = {n: float(getattr(utilities, n).value) for n in VALUE_NAMES}
+        # the patient's own values are those the decision used as the patient's (its source), none other
+        stated = [n for n in VALUE_NAMES if getattr(utilities, n).source == "patient"]
         self._loading = True
         try:
             self.param.update(
                 case=case,
                 assessment=assessment,
-                report=report,
-                decision=report.get("decision", {}),
+                output=output,
+                current=output,
+                decision=output.decision,
                 source_name=name,
                 case_text=text if text is not None else _case_yaml(case),
                 problems=[],
@@ -293,7 +294,7 @@ class CaseSession(param.Parameterized):
             try:
                 # the sliders go back to the defaults: they must not show the closed patient's values
                 defaults = {n: self.param[n].default for n in VALUE_NAMES}
-                update.update(case=None, assessment=None, report={}, decision={}, stated=[], **defaults)
+                update.update(case=None, assessment=None, output=None, current=None, decision=None, stated=[], **defaults)
                 self.param.update(**update)
             finally:
                 self._loading = False
@@ -328,9 +329,9 @@ class CaseSession(param.Parameterized):
             return
         changed = [n for n in VALUE_NAMES if n not in self.stated]
         if changed:
-            # Only the moved sliders become the patient's: compare with the decision's defaults.
-            used = self.decision.get("utilities", {})
-            moved = [n for n in changed if abs(getattr(self, n) - float(used.get(n, {}).get("value", getattr(self, n)))) > 1e-9]
+            # Only the moved sliders become the patient's: compare with the values the decision used.
+            used = self.decision.utilities if self.decision is not None else None
+            moved = [n for n in changed if used is None or abs(getattr(self, n) - float(getattr(used, n).value)) > 1e-9]
             if moved:
                 self.stated = self.stated + moved
         self.redecide()
@@ -339,7 +340,8 @@ class CaseSession(param.Parameterized):
         """Re-run the decision analysis under the current values (prognosis draws unchanged)."""
         start = time.perf_counter()
         decided = self.assessment.with_values(self.values())
-        self.decision = decided.decision.to_dict()
+        current = decided.output
+        self.param.update(current=current, decision=current.decision)
         self.update_ms = 1000.0 * (time.perf_counter() - start)
 
     def reset_values(self) -> None:

@@ -70,10 +70,9 @@ class StorePanel(Viewer):
 
     def _save(self, _event: Any) -> None:
         s = self.session
-        if s.case is None:
+        if s.case is None or s.current is None:
             return
-        data = dict(s.report)
-        data["decision"] = s.decision
+        data = s.current.model_dump(mode="json", exclude={"assessment_id"})  # the contract under the current values
         try:
             with self._store() as store:
                 record = store.save_assessment(s.case, data, author=self.author.value or None)

@@ -225,13 +225,13 @@ def test_an_edit_that_leaves_the_assessment_unchanged_is_redrawn(app) -> None:
     """Lithium 6 -> 3 weeks: the same report, a different journey; the chart and words follow."""
     chart = app.consultation.journey
     before_end = max(chart.segments.data["x1"])
-    report_before = app.session.report
+    report_before = app.session.output
     frame = app.case_input.table.value.copy()
     frame.loc[2, "weeks"] = 3
     app.case_input.table.value = frame
     app.case_input._apply_table(None)
     assert app.session.case.trials[2].weeks == 3
-    assert app.session.report == report_before  # the stand-in assessment does not see weeks
+    assert app.session.output == report_before  # the stand-in assessment does not see weeks
     assert max(chart.segments.data["x1"]) == pytest.approx(before_end - 3)
     assert "lithium, 3 weeks" in app.consultation.journey_text.object
     assert chart.figure.x_range.end == pytest.approx(before_end - 3 + 1)

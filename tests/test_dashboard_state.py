@@ -26,8 +26,8 @@ def app(session: CaseSession):
     return create_app(session=session)
 
 
-def _eu(decision: dict, option: str) -> float:
-    return next(o["expected_utility"]["mean"] for o in decision["options"] if o["option"] == option)
+def _eu(decision, option: str) -> float:
+    return next(o.expected_utility.mean for o in decision.options if o.option == option)
 
 
 def test_demo_loads_with_the_case_values_on_the_sliders(session: CaseSession) -> None:
@@ -36,7 +36,7 @@ def test_demo_loads_with_the_case_values_on_the_sliders(session: CaseSession) ->
     assert session.problems == []
     assert session.palliative_focus == pytest.approx(session.case.values.palliative_focus)
     assert session.remission == pytest.approx(session.case.values.remission)
-    assert {o["option"] for o in session.decision["options"]} >= {"palliative_focus"}
+    assert {o.option for o in session.decision.options} >= {"palliative_focus"}
 
 
 def test_values_slider_changes_the_comparison(app, session: CaseSession) -> None:
@@ -53,9 +53,9 @@ def test_values_slider_changes_the_comparison(app, session: CaseSession) -> None
 
 def test_raising_remission_value_changes_active_options_only(session: CaseSession) -> None:
     """A higher remission value raises active options' fit and leaves palliative-focused care where it was."""
-    before = {o["option"]: o["expected_utility"]["mean"] for o in session.decision["options"]}
+    before = {o.option: o.expected_utility.mean for o in session.decision.options}
     session.set_values(remission=min(session.remission + 0.2, 1.0) if session.remission < 1 else 1.0, response=0.5)
-    after = {o["option"]: o["expected_utility"]["mean"] for o in session.decision["options"]}
+    after = {o.option: o.expected_utility.mean for o in session.decision.options}
     assert after["palliative_focus"] == pytest.approx(before["palliative_focus"])
     assert any(after[k] != pytest.approx(before[k]) for k in before if k != "palliative_focus")
 
@@ -66,11 +66,11 @@ def test_moved_default_becomes_the_patients_value() -> None:
     text = demo_case_path().read_text(encoding="utf-8").split("\nvalues:")[0] + "\n"
     assert s.load_text(text, name="no-values.yaml")
     assert s.stated == []
-    assert s.decision["utilities"]["palliative_focus"]["source"] == "default"
+    assert s.decision.utilities.palliative_focus.source == "default"
     s.palliative_focus = 0.2
     assert s.stated == ["palliative_focus"]
-    assert s.decision["utilities"]["palliative_focus"]["source"] == "patient"
-    assert s.decision["utilities"]["remission"]["source"] == "default"
+    assert s.decision.utilities.palliative_focus.source == "patient"
+    assert s.decision.utilities.remission.source == "default"
 
 
 def test_bad_upload_reports_the_field_and_keeps_the_case_and_text(session: CaseSession) -> None:
@@ -151,8 +151,8 @@ def test_bad_case_file_opens_on_case_input(tmp_path) -> None:
 def test_committee_lists_every_gate(session: CaseSession) -> None:
     """The committee view shows both futility judgements and every gate with its reason."""
     text = futility_html(session.decision)
-    for gate in session.decision["gates"]:
-        assert gate["reason"].split(":")[0][:40] in text.replace("&#x27;", "'")
+    for gate in session.decision.gates:
+        assert gate.reason.split(":")[0][:40] in text.replace("&#x27;", "'")
     assert "quantitative" in text and "qualitative" in text
 
 
@@ -161,7 +161,7 @@ def test_comparison_rows_include_palliative_focus(session: CaseSession) -> None:
     rows = comparison_rows(session.decision)
     pal = next(r for r in rows if r["option"] == "palliative_focus")
     assert pal["mean"] == pytest.approx(_eu(session.decision, "palliative_focus"))
-    assert len(rows) == len(session.decision["options"])
+    assert len(rows) == len(session.decision.options)
 
 
 def test_no_case_content_in_logs(caplog) -> None:
@@ -203,11 +203,11 @@ def test_real_assessment_of_the_demo_case() -> None:
     """With the package's own assess(), the demo loads and a values move changes the comparison."""
     s = CaseSession()
     assert s.load_path(demo_case_path()), s.problems
-    assert s.report["model"]["n_draws"] > 0
+    assert s.output.model.n_draws > 0
     app = create_app(session=s)
     before = app.consultation.comparison_text.object
     shown = {r["option"] for r in comparison_rows(s.decision)}
-    assert shown == {o["option"] for o in s.report["decision"]["options"]}
+    assert shown == {o.option for o in s.output.decision.options}
     app.consultation.values.sliders["palliative_focus"].value = round(1.0 - s.palliative_focus, 2)
     assert app.consultation.comparison_text.object != before
     assert _eu(s.decision, "palliative_focus") == pytest.approx(s.palliative_focus)

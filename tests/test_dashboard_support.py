@@ -58,8 +58,16 @@ class StandInAssessment:
     def with_values(self, values: Values | None) -> "StandInAssessment":
         return dataclasses.replace(self, decision=decide(self.options, values, self.context, self.policy))
 
+    @property
+    def output(self) -> Any:
+        """The real contract (AssessmentOutput): the package's own rules on the case, the synthetic draws as the prognosis."""
+        return self._assessment().output
+
     def to_dict(self) -> dict[str, Any]:
         """The real JSON contract: the package's own rules on the case, the synthetic draws as the prognosis."""
+        return self._assessment().to_dict()
+
+    def _assessment(self) -> Assessment:
         trials = assess_trials(self.case)
         return Assessment(
             case=self.case, trials=trials, trd=assess_trd(trials),
@@ -69,7 +77,7 @@ class StandInAssessment:
             posterior=_SYNTHETIC_POSTERIOR,  # type: ignore[arg-type]
             prognosis=Prognosis(self.options, {}, {name: True for name in self.options}),
             gate_context=self.context, policy=self.policy, decision=self.decision,
-        ).to_dict()
+        )
 
 
 def stand_in_assess(case: Case) -> StandInAssessment:

@@ -57,14 +57,38 @@ def test_palette_is_okabe_ito() -> None:
         assert OUTCOME_COLOURS[key] in OKABE_ITO.values()
 
 
+def _summary(mean: float, low: float, high: float):
+    from futility.contract import ProbabilitySummary
+
+    return ProbabilitySummary(mean=mean, hdi_low=low, hdi_high=high)
+
+
+def _prognosis_row(option: str, rem=None, resp=None, bur=None, contraindicated=False, burden_known=True):
+    from futility.contract import PrognosisRow
+
+    return PrognosisRow(option=option, p_remission=rem, p_response=resp, p_burden=bur, burden_known=burden_known,
+                        contraindicated=contraindicated, evidence_note=None)
+
+
+def _trial_row(**fields):
+    from futility.contract import TrialRow
+
+    base = dict(index=0, agent="sertraline", drug_class="ssri", role="antidepressant", adequate=True, reasons=[],
+                percent_reduction=None, outcome="unknown", burden_score=None, significant_burden=None, augments=None,
+                laterality=None, stopped_for_side_effects=False, notes=[], response_line=None)
+    return TrialRow(**{**base, **fields})
+
+
 def test_option_cards_show_benefits_and_harms_alike_and_list_excluded_options() -> None:
     """Each option gets an outcome and a side-effect array; contraindicated ones are listed apart."""
+    from futility.contract import ContraindicationRow
+
     prognosis = [
-        {"option": "ect", "p_remission": {"mean": 0.3, "hdi_low": 0.2, "hdi_high": 0.4},
-         "p_response": {"mean": 0.5, "hdi_low": 0.4, "hdi_high": 0.6}, "p_burden": {"mean": 0.25, "hdi_low": 0.1, "hdi_high": 0.4}},
-        {"option": "maoi", "p_remission": None, "p_response": None, "p_burden": None, "contraindicated": "uncontrolled hypertension"},
+        _prognosis_row("ect", _summary(0.3, 0.2, 0.4), _summary(0.5, 0.4, 0.6), _summary(0.25, 0.1, 0.4)),
+        _prognosis_row("maoi", contraindicated="uncontrolled hypertension"),
     ]
-    page = option_cards_html(prognosis, [{"option": "ect", "reason": "needs an anaesthetic review"}])
+    caution = ContraindicationRow(option="ect", reason="needs an anaesthetic review", source="test", severity="caution")
+    page = option_cards_html(prognosis, [caution])
     assert page.count('<img class="fu-icons"') == 2
     assert "about 30 feel well again" in page and "about 25 have significant side effects" in page
     assert 'alt="Of 100 people like you who try' in page
@@ -87,26 +111,34 @@ def test_comparison_words_name_every_option_with_its_range() -> None:
 
 def test_journey_words_give_reasons_for_inadequate_trials() -> None:
     """The journey's text alternative gives scores, outcome and why a trial was not adequate."""
-    rows = journey_rows(
-        [{"agent": "sertraline", "weeks": 3, "scale": "QIDS-SR16", "baseline": 16, "final": 12}],
-        [{"adequate": False, "reasons": ["3 weeks is shorter than 6"], "outcome": "partial_response", "percent_reduction": 25.0}],
-        scale_table(),
-    )
+    from futility.case import Trial
+
+    trial = Trial.model_validate({"agent": "sertraline", "weeks": 3, "scale": "QIDS-SR16", "baseline": 16, "final": 12})
+    assessed = _trial_row(adequate=False, reasons=["3 weeks is shorter than 6"], outcome="partial_response",
+                          percent_reduction=25.0, response_line=8.0)
+    rows = journey_rows([trial], [assessed], scale_table())
     text = journey_words(rows)
     assert "QIDS-SR16 from 16 to 12 (25% lower)" in text
     assert "not an adequate trial: 3 weeks is shorter than 6" in text
     assert rows[0]["remission_max"] == scale_table()["QIDS-SR16"].remission_max
     assert rows[0]["response_line"] == 8
+    # the line is the rules' (TrialRow.response_line), not halved here: another value is drawn as given
+    moved = journey_rows([trial], [assessed.model_copy(update={"response_line": 7.5})], scale_table())
+    assert moved[0]["response_line"] == 7.5
 
 
 def test_sensitivity_words() -> None:
     """Tornado and threshold analyses have text alternatives built from their rows."""
-    tornado = [{"utility": "palliative_focus", "source": "patient", "value": 0.45, "low": 0.35, "high": 0.55,
-                "margin_low": 0.3, "margin_high": 0.1, "preferred_low": "ect", "preferred_high": "ect", "swing": 0.2}]
+    from futility.contract import Thresholds, TornadoRow
+
+    tornado = [TornadoRow(utility="palliative_focus", source="patient", value=0.45, low=0.35, high=0.55,
+                          margin_low=0.3, margin_high=0.1, preferred_low="ect", preferred_high="ect", swing=0.2)]
     assert "palliative focus (patient, now 0.45)" in tornado_words(tornado)
-    threshold = {"per_option": [{"option": "ect", "compared_with": "palliative_focus", "p_remission_now": 0.4,
-                                 "p_remission_threshold": 0.25, "note": ""}],
-                 "palliative_utility": {"value_now": 0.45, "threshold": 0.62, "compared_with": "ect"}}
+    per_option = [{"option": "ect", "compared_with": "palliative_focus", "p_remission_now": 0.4,
+                   "p_remission_threshold": 0.25, "preferred_now": True, "note": ""}]
+    threshold = Thresholds.model_validate({"per_option": per_option, "remission": per_option[0],
+                                           "palliative_utility": {"value_now": 0.45, "threshold": 0.62, "compared_with": "ect",
+                                                                  "preferred_now": False, "note": ""}})
     text = threshold_words(threshold)
     assert "above 25.0 in 100 (now 40.0)" in text and "valued above 0.62" in text
 
@@ -176,13 +208,8 @@ def test_option_cards_say_what_each_option_is_like():
     from futility.dashboards.consultation import option_cards_html
     from futility.decision import option_experience
 
-    interval = {"mean": 0.1, "hdi_low": 0.05, "hdi_high": 0.15}
-    prognosis = [
-        {"option": "ect", "p_remission": interval, "p_response": {"mean": 0.2, "hdi_low": 0.1, "hdi_high": 0.3},
-         "p_burden": interval, "contraindicated": False},
-        {"option": "ssri", "p_remission": interval, "p_response": {"mean": 0.2, "hdi_low": 0.1, "hdi_high": 0.3},
-         "p_burden": interval, "contraindicated": False},
-    ]
+    interval = _summary(0.1, 0.05, 0.15)
+    prognosis = [_prognosis_row(k, interval, _summary(0.2, 0.1, 0.3), interval) for k in ("ect", "ssri")]
     html_text = option_cards_html(prognosis)
     assert html_text.count("What it is like:") == 2
     assert "Semkovska" in html_text

@@ -199,6 +199,6 @@ def test_repeat_ect_figure_is_marked_where_the_evidence_is_missing(posterior):
     assert [r["note"] for r in rows if r.get("note")] == [notes["ect"]]
     from futility.dashboards.consultation import option_cards_html
 
-    assert "second course of ECT after one that did not work" in option_cards_html(out["prognosis"])
+    assert "second course of ECT after one that did not work" in option_cards_html(a.output.prognosis)
     plain = assess(_case(12, None, [_drug("sertraline", 150)]), posterior=posterior).to_dict()
     assert all(p.get("evidence_note") is None for p in plain["prognosis"])

@@ -39,7 +39,7 @@ class DashboardApp(Viewer):
     """The whole app: a header naming the case, and the three views as tabs."""
 
     session = param.ClassSelector(class_=CaseSession)
-    active = param.Selector(default=VIEWS[0], objects=list(VIEWS), doc="the view on screen")
+    active: param.Selector = param.Selector(default=VIEWS[0], objects=list(VIEWS), doc="the view on screen")
 
     def __init__(self, **params: Any):
         super().__init__(**params)
@@ -74,15 +74,15 @@ class DashboardApp(Viewer):
 
     @property
     def consultation(self) -> ConsultationView:
-        return self.view(VIEWS[0])  # type: ignore[return-value]
+        return self.view(VIEWS[0])
 
     @property
     def committee(self) -> CommitteeView:
-        return self.view(VIEWS[1])  # type: ignore[return-value]
+        return self.view(VIEWS[1])
 
     @property
     def case_input(self) -> CaseInputView:
-        return self.view(VIEWS[2])  # type: ignore[return-value]
+        return self.view(VIEWS[2])
 
     def _on_case(self, *_events: Any) -> None:
         self.header.object = header_html(self.session)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d, Span
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
+from bokeh.models.annotations import Span, Title
 from bokeh.plotting import figure
 
 from futility.render.palette import OKABE_ITO
@@ -41,7 +42,9 @@ def _base(title: str, height: int, **kwargs: Any) -> figure:
         tools="",
         **kwargs,
     )
-    fig.title.text_font_size = "14px"
+    heading = fig.title
+    assert isinstance(heading, Title)
+    heading.text_font_size = "14px"
     fig.xaxis.axis_label_text_font_size = "13px"
     fig.yaxis.axis_label_text_font_size = "13px"
     fig.xaxis.major_label_text_font_size = "12px"
@@ -123,10 +126,12 @@ class JourneyChart:
         self.segments = ColumnDataSource(dict(x0=[], x1=[], y0=[], y1=[], colour=[], label=[], detail=[], outcome=[]))
         fig = _base(
             "Your treatment journey", 300, x_axis_label="weeks since the first recorded trial",
-            y_axis_label="symptom score (lower is better)", x_range=Range1d(-0.5, 10), y_range=Range1d(0, 30),
+            y_axis_label="symptom score (lower is better)", x_range=Range1d(start=-0.5, end=10), y_range=Range1d(start=0, end=30),
         )
-        fig.quad(left="left", right="right", bottom=0, top="top", source=self.bands, fill_color=OUTCOME_COLOURS["remission"], fill_alpha=0.15, line_alpha=0, legend_label="remission range")
-        fig.segment(x0="x0", x1="x1", y0="y", y1="y", source=self.lines, line_dash="dashed", line_color="#444444", line_width=1.5, legend_label="response line (half the starting score)")
+        fig.quad(left="left", right="right", bottom=0, top="top", source=self.bands, fill_color=OUTCOME_COLOURS["remission"],
+                 fill_alpha=0.15, line_alpha=0, legend_label="remission range")
+        fig.segment(x0="x0", x1="x1", y0="y", y1="y", source=self.lines, line_dash="dashed", line_color="#444444", line_width=1.5,
+                    legend_label="response line (half the starting score)")
         seg = fig.segment(x0="x0", x1="x1", y0="y0", y1="y1", source=self.segments, line_color="colour", line_width=5, legend_field="outcome")
         fig.scatter(x="x1", y="y1", source=self.segments, size=11, color="colour", marker="circle")
         fig.text(x="x0", y="y0", text="label", source=self.segments, text_font_size="12px", y_offset=-6, text_baseline="bottom")
@@ -197,13 +202,14 @@ class ComparisonChart:
             "How well each option fits what matters to you",
             280,
             y_range=FactorRange(),
-            x_range=Range1d(0, 100),
+            x_range=Range1d(start=0, end=100),
             x_axis_label="fit with your values (0 worst, 100 best); bars show the range the evidence allows",
         )
         fig.hbar(y="name", left="low", right="high", height=0.35, source=self.source, fill_color="colour", fill_alpha=0.35, line_color="colour")
         dots = fig.scatter(x="mean", y="name", source=self.source, size=13, color="colour", marker="diamond")
         fig.text(x="high", y="name", text="label", source=self.source, x_offset=6, text_baseline="middle", text_font_size="12px")
-        fig.add_tools(HoverTool(renderers=[dots], tooltips=[("option", "@name"), ("fit", "@mean{0} (@low{0} to @high{0})"), ("best in", "@p_best{0} of 100 scenarios")]))
+        fig.add_tools(HoverTool(renderers=[dots], tooltips=[("option", "@name"), ("fit", "@mean{0} (@low{0} to @high{0})"),
+                                                            ("best in", "@p_best{0} of 100 scenarios")]))
         fig.ygrid.grid_line_color = None
         self.figure = fig
 
@@ -230,7 +236,7 @@ class IntervalChart:
 
     def __init__(self, title: str, colour: str) -> None:
         self.source = ColumnDataSource(dict(option=[], mean=[], low=[], high=[]))
-        fig = _base(title, 220, y_range=FactorRange(), x_range=Range1d(0, 100), x_axis_label="chance in 100 (dot: mean; bar: 94% credible interval)")
+        fig = _base(title, 220, y_range=FactorRange(), x_range=Range1d(start=0, end=100), x_axis_label="chance in 100 (dot: mean; bar: 94% credible interval)")
         fig.hbar(y="option", left="low", right="high", height=0.3, source=self.source, fill_color=colour, fill_alpha=0.4, line_color=colour)
         dots = fig.scatter(x="mean", y="option", source=self.source, size=10, color=colour)
         fig.add_tools(HoverTool(renderers=[dots], tooltips=[("", "@option: @mean{0.0} (@low{0.0} to @high{0.0})")]))
@@ -320,9 +326,11 @@ class ThresholdChart:
 
     def __init__(self) -> None:
         self.source = ColumnDataSource(dict(option=[], now=[], threshold=[]))
-        fig = _base("Threshold: remission chance needed to be preferred", 220, y_range=FactorRange(), x_range=Range1d(0, 100), x_axis_label="remission chance in 100 (dot: now; bar: threshold)")
+        fig = _base("Threshold: remission chance needed to be preferred", 220, y_range=FactorRange(), x_range=Range1d(start=0, end=100),
+                    x_axis_label="remission chance in 100 (dot: now; bar: threshold)")
         fig.scatter(x="now", y="option", source=self.source, size=11, color=OKABE_ITO["blue"], legend_label="now")
-        fig.scatter(x="threshold", y="option", source=self.source, marker="dash", size=22, line_width=3, color=OKABE_ITO["vermillion"], legend_label="threshold")
+        fig.scatter(x="threshold", y="option", source=self.source, marker="dash", size=22, line_width=3, color=OKABE_ITO["vermillion"],
+                    legend_label="threshold")
         fig.legend.location = "bottom_right"
         fig.legend.label_text_font_size = "11px"
         self.figure = fig

@@ -188,9 +188,12 @@ class ValuesPanel(Viewer):
         self.gamble_chance = pn.widgets.IntSlider(label="Chance of feeling well again in choice B (in 100)", start=0, end=100, step=1, value=50)
         self.gamble_use = pn.widgets.Button(label="Use my answer", color="primary")
         self.gamble_use.on_click(self._use_gamble)
-        question = pn.bind(lambda state, chance: pn.pane.Markdown(gamble_question(state, chance)), self.gamble_state, self.gamble_chance)
+        def ask(state: str, chance: int) -> pn.pane.Markdown:
+            return pn.pane.Markdown(gamble_question(state, chance))
+
+        asked: Any = pn.bind(ask, self.gamble_state, self.gamble_chance)
         self.gamble = pn.Card(
-            self.gamble_state, question, self.gamble_chance, self.gamble_use,
+            self.gamble_state, asked, self.gamble_chance, self.gamble_use,
             title="Not sure what number to give? Try a question instead", collapsed=True, sizing_mode="stretch_width",
         )
         reset = pn.widgets.Button(label="Back to the values in the case file", color="light")
@@ -202,7 +205,7 @@ class ValuesPanel(Viewer):
         )
 
     def _use_gamble(self, _event: Any) -> None:
-        value = standard_gamble_value(self.gamble_chance.value / 100.0, best_value=self.session.remission)
+        value = standard_gamble_value((self.gamble_chance.value or 0) / 100.0, best_value=self.session.remission)
         self.session.set_values(**{self.gamble_state.value: round(value, 2)})
 
     def __panel__(self) -> pn.viewable.Viewable:

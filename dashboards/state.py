@@ -168,7 +168,7 @@ class CaseSession(param.Parameterized):
             fmt = "json" if name.lower().endswith(".json") or text.lstrip().startswith("{") else "yaml"
         name = name or self.source_name
         try:
-            case = case_from_text(text, fmt=fmt)
+            case = case_from_text(text, fmt="json" if fmt == "json" else "yaml")
         except CaseError as exc:
             return self._fail(exc.problems, text=text, name=name, fmt=fmt)
         except Exception:  # noqa: BLE001 - any crash of the loader is a user-facing problem, never a log entry
@@ -187,7 +187,7 @@ class CaseSession(param.Parameterized):
         try:
             case_from_dict(data)
         except CaseError as exc:
-            return [tuple(p) for p in exc.problems] or [("", UNREADABLE)]
+            return [(str(p[0]), str(p[1])) for p in exc.problems] or [("", UNREADABLE)]
         except Exception:  # noqa: BLE001
             return [("", UNREADABLE)]
         return [("", UNREADABLE)]

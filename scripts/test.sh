@@ -10,8 +10,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 bash scripts/install_browser.sh
-# Lint and types (pyproject.toml: [tool.ruff], [tool.mypy]); either failing fails the run. The dashboard
-# folder (futility.dashboards) joins both checks once it is clean (issue "Results are tables").
-.venv/bin/python -m ruff check futility
-.venv/bin/python -m mypy futility
+# Lint and types (pyproject.toml: [tool.ruff], [tool.mypy]) on the package and the dashboard; either failing fails the run.
+.venv/bin/python -m ruff check futility dashboards
+.venv/bin/python -m mypy futility dashboards
 exec .venv/bin/python -m pytest "$@"

@@ -114,7 +114,10 @@ class Assessment:
         if self.horizon is not None:
             all_pass, qualitative_pass = _gate_flags(decision)
             horizon = self.horizon.with_utilities(_utilities(decision), gates_qualitative_pass=qualitative_pass)
-        return dataclasses.replace(self, decision=decision, horizon=horizon)
+        out = dataclasses.replace(self, decision=decision, horizon=horizon)
+        if "_prognosis_table" in self.__dict__:  # the prognosis is unchanged: so is its table
+            out.__dict__["_prognosis_table"] = self.__dict__["_prognosis_table"]
+        return out
 
     @cached_property
     def output(self) -> AssessmentOutput:

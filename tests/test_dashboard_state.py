@@ -60,6 +60,40 @@ def test_raising_remission_value_changes_active_options_only(session: CaseSessio
     assert any(after[k] != pytest.approx(before[k]) for k in before if k != "palliative_focus")
 
 
+def test_stated_at_load_is_what_the_decision_sources_as_the_patients(session: CaseSession) -> None:
+    """At load the patient's own values are the decision's utilities with source 'patient', and only those."""
+    patient = [n for n, u in session.decision.utilities if u.source == "patient"]
+    assert patient, "the demo case states values"
+    assert sorted(session.stated) == sorted(patient)
+
+
+class _DecisionSaysDefault:
+    """An assessment whose decision calls the case's remission value a default (a fake, to show whose word counts)."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    @property
+    def output(self):
+        out = self._inner.output
+        utilities = out.decision.utilities
+        moved = utilities.model_copy(update={"remission": utilities.remission.model_copy(update={"source": "default"})})
+        return out.model_copy(update={"decision": out.decision.model_copy(update={"utilities": moved})})
+
+
+def test_stated_at_load_follows_the_decision_not_the_case_file() -> None:
+    """The case file states remission, but the decision's source is the authority: not stated, still on the slider."""
+    s = CaseSession(assess_fn=lambda case: _DecisionSaysDefault(stand_in_assess(case)))
+    assert s.load_path(demo_case_path())
+    assert s.case.values.remission is not None
+    assert "remission" not in s.stated
+    assert sorted(s.stated) == sorted(n for n, u in s.decision.utilities if u.source == "patient")
+    assert s.remission == pytest.approx(s.decision.utilities.remission.value)
+
+
 def test_moved_default_becomes_the_patients_value() -> None:
     """A case without values starts on defaults; moving one slider makes that one value the patient's own."""
     s = CaseSession(assess_fn=stand_in_assess)

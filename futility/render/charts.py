@@ -1,9 +1,9 @@
 """Charts for the committee report and the dashboard, as small pure functions returning SVG text (no plotting library).
 
 One implementation of each picture serves both: the icon arrays (with the one rounding of chances to
-whole people out of 100), the rating-scale trajectory and the report's interval, tornado and threshold
-plots. Every chart carries its own text alternative (``<title>``, and ``<desc>`` or ``aria-label``,
-``role="img"``); the report puts a table with the same numbers beside it and the dashboard a sentence.
+whole people out of 100), the rating-scale trajectory, the plans-over-time curves and icon groups, and the
+report's interval, tornado and threshold plots. Every chart carries its own text alternative (``<title>``,
+and ``<desc>`` or ``aria-label``, ``role="img"``); the report puts a table with the same numbers beside it and the dashboard a sentence.
 Colours are the Okabe-Ito palette, safe for the common forms of colour blindness (Okabe & Ito 2008,
 "Color Universal Design"), and no meaning rests on colour alone: every series is also labelled in words,
 and in an icon array the people without the event are outlined, not filled. Words and colours come
@@ -22,7 +22,7 @@ from html import escape
 from typing import Any
 
 from futility.render.palette import OKABE_ITO
-from futility.render.vocabulary import ICON_GROUPS, OUTLINE
+from futility.render.vocabulary import HORIZON_ICON_GROUPS, HORIZON_QUANTITIES, ICON_GROUPS, OUTLINE, horizon_curve_words, plan_name
 
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
 
@@ -351,3 +351,113 @@ def score_trajectory_svg(rows: Sequence[dict[str, Any]], scale: Any | None, titl
         body.append(_text(left - 6, y(tick) + 4, str(tick), 11, "end", fill=grey))
     style = f' style="width:100%;max-width:{width}px;height:auto"' if responsive else ""
     return _svg(width, height, title, desc, body, attrs=style)
+
+
+# ----- plans over time (the horizon) -----------------------------------------------------------------
+#: One colour, dash pattern and marker per plan, in plan order (usual care first, comfort-focused care second, in
+#: the colour the other charts give palliative-focused care). Okabe-Ito; the dash and the marker tell the plans apart
+#: without colour, and the legend names each.
+HORIZON_STYLES: tuple[tuple[str, str, str], ...] = (
+    (OKABE_ITO["blue"], "", "circle"),
+    (OKABE_ITO["reddish_purple"], "6,3", "square"),
+    (OKABE_ITO["bluish_green"], "2,2", "triangle"),
+    (OKABE_ITO["orange"], "8,3,2,3", "diamond"),
+    (OKABE_ITO["vermillion"], "4,4", "down"),
+    (OKABE_ITO["sky_blue"], "10,4", "circle"),
+    (OKABE_ITO["black"], "1,3", "square"),
+    (OKABE_ITO["yellow"], "6,2,2,2", "triangle"),
+)
+
+
+def _marker(shape: str, x: float, y: float, colour: str, r: float = 3.6) -> str:
+    edge = 'stroke="#000000" stroke-width="0.7"'
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}" {edge}/>'
+    if shape == "square":
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" fill="{colour}" {edge}/>'
+    points = {
+        "triangle": [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)],
+        "down": [(x, y + r * 1.2), (x + r * 1.1, y - r * 0.8), (x - r * 1.1, y - r * 0.8)],
+        "diamond": [(x, y - r * 1.3), (x + r * 1.1, y), (x, y + r * 1.3), (x - r * 1.1, y)],
+    }[shape]
+    return f'<polygon points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in points)}" fill="{colour}" {edge}/>'
+
+
+def _field(obj: Any, name: str) -> Any:
+    """An attribute of a typed contract part, or the key of its JSON dict (both views pass either)."""
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def _legend_name(plan: Any, limit: int = 34) -> str:
+    name = plan_name(plan)
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def horizon_curves_svg(plans: Sequence[Any], quantity: str, title: str, desc: str | None = None, *,
+                       width: int = 540) -> str:
+    """One line per plan through (0, 0) and each report month's mean of ``quantity`` (``p_ever_remitted``,
+    ``p_in_remission`` or ``p_well_6m``), over a shaded band from its interval's low to its high end; x in months
+    from now, y 0-100%, a legend with the plans' short names. ``plans`` are the horizon's plans (typed
+    :class:`~futility.contract.HorizonPlan` or their JSON dicts), at most 8; ``desc`` defaults to the numbers in words.
+
+    Only the months the horizon reports are drawn (and month 0, where every chance is 0): the lines between them
+    are straight joins, not computed values.
+    """
+    plans = list(plans)[: len(HORIZON_STYLES)]
+    if desc is None:
+        desc = horizon_curve_words(plans, quantity)
+    months = sorted({int(_field(o, "month")) for p in plans for o in _field(p, "outcomes")})
+    last = max(months, default=12)
+    left, top, plot_w, plot_h = 46, 14, width - 46 - 200, 200
+    legend_x = left + plot_w + 18
+    rows_h = 16 * len(plans) + 8
+    height = top + max(plot_h, rows_h) + 40
+    x = lambda m: left + m / last * plot_w  # noqa: E731
+    y = lambda p: top + plot_h * (1 - min(max(float(p), 0.0), 1.0))  # noqa: E731
+    grey = "#555555"
+    body = []
+    for k in range(5):
+        v = k / 4
+        body.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" stroke="#DDDDDD"/>')
+        body.append(_text(left - 5, y(v) + 4, f"{100 * v:.0f}%", 10, "end", fill=grey))
+    for m in [0, *months]:
+        body.append(f'<line x1="{x(m):.1f}" y1="{top + plot_h}" x2="{x(m):.1f}" y2="{top + plot_h + 4}" stroke="{grey}"/>')
+        body.append(_text(x(m), top + plot_h + 15, str(m), 10, "middle", fill=grey))
+    body.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{grey}"/>')
+    body.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="{grey}"/>')
+    body.append(_text(left + plot_w / 2, top + plot_h + 30, "months from now", 10, "middle"))
+    what = HORIZON_QUANTITIES.get(quantity, quantity.replace("_", " "))
+    body.append(_text(legend_x, top + 2, f"chance of being {what.split(' (')[0]}", 9, fill=grey))
+    bands, lines = [], []
+    for i, plan in enumerate(plans):
+        colour, dash, shape = HORIZON_STYLES[i]
+        outcomes = sorted(_field(plan, "outcomes"), key=lambda o: int(_field(o, "month")))
+        summaries = [(int(_field(o, "month")), _field(o, quantity)) for o in outcomes]
+        upper = [(x(0), y(0))] + [(x(m), y(_field(s, "hdi_high"))) for m, s in summaries]
+        lower = [(x(m), y(_field(s, "hdi_low"))) for m, s in reversed(summaries)]
+        band = " ".join(f"{a:.1f},{b:.1f}" for a, b in upper + lower)
+        bands.append(f'<polygon class="band" points="{band}" fill="{colour}" fill-opacity="0.13" stroke="none"/>')
+        means = [(x(0), y(0))] + [(x(m), y(_field(s, "mean"))) for m, s in summaries]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        lines.append(f'<polyline class="curve" points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in means)}" fill="none" '
+                     f'stroke="{colour}" stroke-width="2"{dashed}/>')
+        lines.extend(_marker(shape, a, b, colour) for a, b in means[1:])
+        ly = top + 16 + 16 * i
+        body.append(f'<line x1="{legend_x}" y1="{ly - 4}" x2="{legend_x + 26}" y2="{ly - 4}" stroke="{colour}" '
+                    f'stroke-width="2"{dashed}/>')
+        body.append(_marker(shape, legend_x + 13, ly - 4, colour))
+        body.append(_text(legend_x + 32, ly, _legend_name(plan), 10))
+    return _svg(width, height, title, desc, bands + body + lines)
+
+
+def horizon_icon_groups(outcome: Any) -> list[IconGroup]:
+    """One plan at one month as people out of 100: in remission at that month; in remission at some point before
+    but not at that month; never in remission yet (from the means of ``p_in_remission`` and ``p_ever_remitted``,
+    rounded once so the three add up to 100). ``outcome`` is a :class:`~futility.contract.HorizonOutcome` or its dict.
+    """
+    now = float(_field(_field(outcome, "p_in_remission"), "mean"))
+    ever = max(float(_field(_field(outcome, "p_ever_remitted"), "mean")), now)
+    counts = people_out_of_100([now, ever - now, max(1.0 - ever, 0.0)])
+    keys = ("in_remission", "remitted_before", "never_remitted")
+    return [IconGroup(k, c, HORIZON_ICON_GROUPS[k].label, HORIZON_ICON_GROUPS[k].colour, HORIZON_ICON_GROUPS[k].filled,
+                      HORIZON_ICON_GROUPS[k].term) for k, c in zip(keys, counts)]

@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 from futility.render.palette import OKABE_ITO
 
 __all__ = [
-    "ICON_GROUPS", "OUTCOME_COLOURS", "OUTLINE", "PALLIATIVE", "TRIAL_OUTCOME_COLOURS", "IconWords",
-    "burden_sentence", "counts_words", "option_label", "option_words", "outcome_sentence", "scores_words",
-    "short_label",
+    "HORIZON_ICON_GROUPS", "HORIZON_QUANTITIES", "ICON_GROUPS", "OUTCOME_COLOURS", "OUTLINE", "PALLIATIVE",
+    "TRIAL_OUTCOME_COLOURS", "IconWords", "burden_sentence", "counts_words", "horizon_curve_words", "horizon_sentence",
+    "option_label", "option_words", "outcome_sentence", "period_words", "plan_name", "scores_words", "short_label",
 ]
 
 PALLIATIVE = "palliative_focus"
@@ -140,3 +140,91 @@ def scores_words(rows: list[dict[str, Any]], measurement: dict[str, Any] | None)
             text += f", {reduction:.0f}% lower than the first"
         text += f" ({status})."
     return text
+
+
+# ----- plans over time (the horizon) -----------------------------------------------------------------
+#: The groups of a horizon icon array (one plan at one month), in drawing order.
+HORIZON_ICON_GROUPS = {
+    "in_remission": IconWords("well at that point (in remission)", "in remission at that month",
+                              OUTCOME_COLOURS["remission"], True),
+    "remitted_before": IconWords("well before, not at that point", "remitted earlier, not in remission at that month",
+                                 OUTCOME_COLOURS["response"], True),
+    "never_remitted": IconWords("not yet well at any point", "never remitted yet", OUTCOME_COLOURS["no_response"], False),
+}
+
+#: What each horizon chance is, in everyday words (the committee's term in brackets).
+HORIZON_QUANTITIES = {
+    "p_ever_remitted": "well at least once (ever in remission)",
+    "p_in_remission": "well at that point (in remission)",
+    "p_well_6m": "well for 6 months or more at least once",
+}
+
+
+def _field(obj: Any, name: str) -> Any:
+    """An attribute of a typed contract part, or the key of its JSON dict."""
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def period_words(month: int) -> str:
+    """A horizon month in words: 6 -> '6 months', 12 -> '1 year', 24 -> '2 years', 60 -> '5 years'."""
+    month = int(month)
+    if month % 12 == 0 and month > 0:
+        years = month // 12
+        return f"{years} year" + ("" if years == 1 else "s")
+    return f"{month} month" + ("" if month == 1 else "s")
+
+
+def plan_name(plan: Any) -> str:
+    """A plan's short name for a legend: 'usual care', 'comfort-focused care', 'try ECT' (a horizon plan, typed or dict)."""
+    key, label = _field(plan, "plan"), str(_field(plan, "label"))
+    if key == "usual_care":
+        return "usual care"
+    if key == "comfort_focus":
+        return "comfort-focused care"
+    name = label.split(":", 1)[0] if ":" in label else label
+    for tail in (", then comfort-focused care", " then comfort-focused care"):
+        if name.endswith(tail):
+            name = name[: -len(tail)]
+    return name
+
+
+def _in_100(count: int, mean: float) -> str:
+    if count == 0:
+        return "fewer than 1 in 100" if mean > 0 else "none of 100"
+    return f"about {count} in 100"
+
+
+def horizon_sentence(label: str, month: int, outcome: Any) -> str:
+    """One plan at one month in words, e.g. 'Over the next 1 year, about 55 in 100 people like you would be well at
+    least once (between 26 and 84 in 100); about 36 in 100 would be well at that point.'
+
+    ``label`` (the plan's label; may be empty) starts the sentence. The counts are those of the plan's icon array
+    (the one rounding to whole people, :func:`futility.render.charts.people_out_of_100`); the interval is the
+    credible interval of the chance of being well at least once.
+    """
+    from futility.render.charts import horizon_icon_groups
+
+    ever, now = _field(outcome, "p_ever_remitted"), _field(outcome, "p_in_remission")
+    counts = [g.count for g in horizon_icon_groups(outcome)]
+    low, high = round(100 * _field(ever, "hdi_low")), round(100 * _field(ever, "hdi_high"))
+    text = (f"Over the next {period_words(month)}, {_in_100(counts[0] + counts[1], _field(ever, 'mean'))} people like "
+            f"you would be well at least once (between {low} and {high} in 100); "
+            f"{_in_100(counts[0], _field(now, 'mean'))} would be well at that point.")
+    if label:
+        text = f"{label[:1].upper()}{label[1:]}. {text}"
+    return text
+
+
+def horizon_curve_words(plans: Iterable[Any], quantity: str) -> str:
+    """The numbers of a horizon curve chart in words (its text alternative): per plan, the chance at each month."""
+    what = HORIZON_QUANTITIES.get(quantity, quantity.replace("_", " "))
+    when = "at" if quantity == "p_in_remission" else "by"
+    parts = []
+    for plan in plans:
+        points = []
+        for o in _field(plan, "outcomes"):
+            s = _field(o, quantity)
+            mean, low, high = (100 * float(_field(s, k)) for k in ("mean", "hdi_low", "hdi_high"))
+            points.append(f"{mean:.0f}% {when} {period_words(_field(o, 'month'))} ({low:.0f}% to {high:.0f}%)")
+        parts.append(f"{plan_name(plan)}: " + ", ".join(points))
+    return f"Chance of being {what}, mean and credible interval, starting from 0 now. " + "; ".join(parts) + "."

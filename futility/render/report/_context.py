@@ -14,10 +14,19 @@ import sys
 from typing import Any
 
 from futility.case import Case
-from futility.contract import AssessmentOutput, Decision, Measurement, ProbabilitySummary, Sensitivity, Summary
+from futility.contract import AssessmentOutput, Decision, Horizon, Measurement, ProbabilitySummary, Sensitivity, Summary
 from futility.render import charts
 from futility.render.palette import OKABE_ITO
-from futility.render.vocabulary import PALLIATIVE, counts_words, scores_words, short_label
+from futility.render.vocabulary import (
+    PALLIATIVE,
+    counts_words,
+    horizon_curve_words,
+    horizon_sentence,
+    period_words,
+    plan_name,
+    scores_words,
+    short_label,
+)
 
 ROMAN = {0: "0 (not resistant)", 1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
 
@@ -207,6 +216,116 @@ def _sensitivity(sens: Sensitivity) -> dict[str, Any]:
     return out
 
 
+#: Said in place of the horizon section for a record stored before the horizon existed.
+HORIZON_ABSENT = "Plans over time were not computed for this stored assessment."
+
+#: The plans pictured as icon arrays, and the months (those the horizon reports of these).
+HORIZON_ICON_PLANS = ("usual_care", "comfort_focus")
+HORIZON_ICON_MONTHS = (12, 24, 60)
+
+
+def _months_interval(s: Summary, digits: int = 1) -> str:
+    return f"{s.mean:.{digits}f} ({s.hdi_low:.{digits}f} to {s.hdi_high:.{digits}f})"
+
+
+def _pct1(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _horizon(horizon: Horizon | None) -> dict[str, Any] | None:
+    """The plans over time as the template shows them, read from the typed horizon; None for a record without one."""
+    if horizon is None:
+        return None
+    months = list(horizon.months)
+    last = months[-1]
+    rows = []
+    for plan in horizon.plans:
+        by_month = {o.month: o for o in plan.outcomes}
+        end = by_month.get(last) or plan.outcomes[-1]
+        rows.append({
+            "plan": plan.plan,
+            "name": plan_name(plan),
+            "label": plan.label,
+            "contents": plan.label.split(": ", 1)[1] if plan.label.startswith(plan_name(plan) + ": ") else plan.label,
+            "origin": plan.origin,
+            "ever": [_interval(by_month[m].p_ever_remitted) if m in by_month else "–" for m in months],
+            "now": [_interval(by_month[m].p_in_remission) if m in by_month else "–" for m in months],
+            "months_in_remission": _months_interval(end.months_in_remission),
+            "months_on_burden": _months_interval(end.months_on_burden),
+            "qalys": _months_interval(end.qalys, 2),
+            "p_best": plan.p_best,
+            "expected_loss": plan.expected_loss,
+        })
+    icons = []
+    plans = {p.plan: p for p in horizon.plans}
+    for key in HORIZON_ICON_PLANS:
+        pictured = plans.get(key)
+        if pictured is None:
+            continue
+        by_month = {o.month: o for o in pictured.outcomes}
+        cells = []
+        for month in HORIZON_ICON_MONTHS:
+            outcome = by_month.get(month)
+            if outcome is None:
+                continue
+            groups = charts.horizon_icon_groups(outcome)
+            when = period_words(month)
+            name = plan_name(pictured)
+            cells.append({
+                "month": month, "when": when,
+                "svg": charts.icon_array_svg(groups, f"{name}, after {when}: 100 people like this patient",
+                                             counts_words(groups), uid=f"h-{key}-{month}", size=10, legend=True),
+                "sentence": horizon_sentence("", month, outcome),
+            })
+        if cells:
+            name = plan_name(pictured)
+            icons.append({"plan": key, "name": name, "label": pictured.label, "title": name[:1].upper() + name[1:],
+                          "sentence_label": pictured.label[:1].upper() + pictured.label[1:], "cells": cells})
+    curves = {}
+    for quantity, what in (("p_ever_remitted", "Chance of being well (in remission) at least once, by plan"),
+                           ("p_in_remission", "Chance of being well (in remission) at that point, by plan")):
+        curves[quantity] = {"svg": charts.horizon_curves_svg(horizon.plans, quantity, what),
+                            "words": horizon_curve_words(horizon.plans, quantity)}
+    comfort = horizon.assumptions.comfort_remission_monthly
+    sens = horizon.sensitivity
+    sensitivity = None
+    if sens is not None:
+        where = ("the margin does not reach zero within the assumed range" if sens.threshold_monthly is None
+                 else f"the margin reaches zero at about {_pct1(sens.threshold_monthly)} a month")
+        sensitivity = (f"Quality-adjusted life-year margin of the best plan with courses over comfort-focused care: "
+                       f"{sens.low_tenth.margin:+.2f} when remission under comfort-focused care is "
+                       f"{_pct1(sens.low_tenth.monthly)} a month (lowest tenth of the assumed range), "
+                       f"{sens.high_tenth.margin:+.2f} at {_pct1(sens.high_tenth.monthly)} a month (highest tenth); "
+                       f"{where}. ({sens.note}.)")
+    mortality = horizon.assumptions.monthly_mortality
+    return {
+        "months": months,
+        "when": [period_words(m) for m in months],
+        "last": period_words(last),
+        "last_month": last,
+        "definition": horizon.definition,
+        "rows": rows,
+        "curves": curves,
+        "icons": icons,
+        "quantitative": horizon.quantitative_futility,
+        "quantitative_when": period_words(horizon.quantitative_futility.month),
+        "qualitative": horizon.qualitative_futility,
+        "sensitivity": sensitivity,
+        "evpi": horizon.evpi,
+        "comfort": {
+            "range": f"{_pct1(comfort.low)} to {_pct1(comfort.high)} a month",
+            "set": "the tool's default range" if comfort.default else "a range set for this assessment",
+            "basis": comfort.basis,
+        },
+        "mortality": ("deaths are not counted (no monthly mortality was given)" if mortality is None
+                      else f"{_pct1(mortality)} a month (deaths are counted)"),
+        "deaths_counted": mortality is not None,
+        "assumptions": horizon.assumptions,
+        "utilities": [(name.replace("_", " "), value) for name, value in horizon.utilities.items()],
+        "notes": horizon.notes,
+    }
+
+
 def _measurement(case: dict[str, Any], summary: Measurement | None, identifiable: bool) -> dict[str, Any] | None:
     """The ratings on the scale the assessment's measurement summary follows, charted as the dashboard does."""
     scores = case.get("scores") or []
@@ -298,6 +417,8 @@ def build_context(assessment: AssessmentOutput | dict[str, Any], case: Case | di
             colour=OKABE_ITO["vermillion"]) if burden_rows else None,
         "decision": _decision(output.decision),
         "sensitivity": _sensitivity(output.decision.sensitivity),
+        "horizon": _horizon(output.horizon),
+        "horizon_absent": HORIZON_ABSENT,
         "model": model,
         "diagnostics": model.diagnostics,
         "posterior_hash": model.posterior_file_hash,

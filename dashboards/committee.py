@@ -16,6 +16,7 @@ import param
 from panel.viewable import Viewer
 
 from futility.dashboards.charts import IntervalChart, ThresholdChart, TornadoChart, threshold_words, tornado_words
+from futility.dashboards.horizon_views import horizon_curves_html, horizon_judgements_html, plans_table_html
 from futility.dashboards.palette import STYLESHEETS
 from futility.dashboards.state import CaseSession
 from futility.render.palette import OKABE_ITO
@@ -191,6 +192,9 @@ class CommitteeView(Viewer):
         self.tornado_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
         self.threshold = ThresholdChart()
         self.threshold_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
+        self.horizon_curves = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-horizon-curves"])
+        self.horizon_table = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-horizon-table"])
+        self.horizon_notes = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
         self.download = pn.widgets.FileDownload(callback=self._export, filename="case-report.html", color="primary", label="Export the case report")
         # Every case change (``revision``) redraws everything, even when the assessment is unchanged.
         s.param.watch(self._on_case, ["revision"])
@@ -215,6 +219,11 @@ class CommitteeView(Viewer):
                    pn.pane.Bokeh(self.tornado.figure, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
             self.threshold_text,
             self.tornado_text,
+            pn.pane.Markdown("### Plans over time\nEach plan's courses, then comfort-focused care; the lines join the "
+                             "reported months (6, 12, 24, 60), the bands are 94% credible intervals."),
+            self.horizon_curves,
+            self.horizon_table,
+            self.horizon_notes,
             pn.pane.Markdown("### Report and case store"),
             self.download,
             StorePanel(session=s, db_url=s.db_url),
@@ -238,7 +247,7 @@ class CommitteeView(Viewer):
             from futility.dashboards.consultation import NO_CASE
 
             self.staging.object = f"<p>{html.escape(NO_CASE.replace('**', '').replace('*', ''))}</p>"
-            for pane in (self.adequacy, self.screening, self.prognosis, self.model):
+            for pane in (self.adequacy, self.screening, self.prognosis, self.model, self.horizon_curves):
                 pane.object = ""
             self.remission_chart.update([])
             self.burden_chart.update([])
@@ -253,11 +262,13 @@ class CommitteeView(Viewer):
         self.burden_chart.update([{"option": r["option"], "mean": r["burden"].mean, "low": r["burden"].hdi_low,
                                    "high": r["burden"].hdi_high} for r in rows if r["burden"] is not None])
         self.model.object = model_html(report)
+        self.horizon_curves.object = horizon_curves_html(report.horizon)  # chances do not depend on the values
 
     def _on_decision(self, *_events: Any) -> None:
         decision = self.session.decision
         if decision is None:
-            for pane in (self.futility, self.utilities, self.technical, self.tornado_text, self.threshold_text):
+            for pane in (self.futility, self.utilities, self.technical, self.tornado_text, self.threshold_text,
+                         self.horizon_table, self.horizon_notes):
                 pane.object = ""
             self.tornado.update([])
             self.threshold.update({})
@@ -271,6 +282,9 @@ class CommitteeView(Viewer):
         self.tornado_text.object = "**Tornado in words.** " + tornado_words(sens.tornado)
         self.threshold.update(sens.threshold)
         self.threshold_text.object = "**Thresholds in words.** " + threshold_words(sens.threshold)
+        horizon = self.session.current.horizon if self.session.current is not None else None
+        self.horizon_table.object = plans_table_html(horizon)
+        self.horizon_notes.object = horizon_judgements_html(horizon)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout

@@ -24,6 +24,7 @@ from futility.dashboards.charts import (
     journey_words,
 )
 from futility.dashboards.elicitation import GAMBLE_STATES, gamble_question, standard_gamble_value
+from futility.dashboards.horizon_views import horizon_cards_html
 from futility.dashboards.icons import icon_array_img, legend_html
 from futility.dashboards.palette import STYLESHEETS
 from futility.dashboards.state import CaseSession
@@ -225,6 +226,7 @@ class ConsultationView(Viewer):
         self.scores = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
         self.scores_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt"])
         self.cards = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS)
+        self.horizon = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-horizon"])
         self.comparison = ComparisonChart()
         self.comparison_text = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-alt", "fu-comparison-words"])
         self.summary = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-summary"])
@@ -258,6 +260,8 @@ class ConsultationView(Viewer):
                              "outlined figures did not. The chances are for the end of one full course of the option, "
                              "as in the studies they come from."),
             self.cards,
+            pn.pane.Markdown("## Over the next 1, 2 and 5 years"),
+            self.horizon,
             self.footer,
             sizing_mode="stretch_width",
         )
@@ -274,6 +278,7 @@ class ConsultationView(Viewer):
             self.scores.object = ""
             self.scores_text.object = ""
             self.cards.object = ""
+            self.horizon.object = ""
             self.footer.object = ""
             return
         from futility.clinical.scales import scale_table
@@ -291,6 +296,8 @@ class ConsultationView(Viewer):
                                                   responsive=True)
         self.scores_text.object = "**Your ratings in words.** " + html.escape(words)
         self.cards.object = option_cards_html(output.prognosis, output.contraindications)
+        # the chances over time do not depend on the values: drawn once per case, not on every slider move
+        self.horizon.object = horizon_cards_html(output.horizon)
         self.footer.object = provenance_words(output)
 
     def _on_decision(self, *_events: Any) -> None:

@@ -10,6 +10,7 @@ from strategies import outcome_probabilities
 
 from futility.clinical.scales import scale_table
 from futility.dashboards.charts import comparison_rows
+from futility.contract import AssessmentOutput
 from futility.dashboards.consultation import option_cards_html
 from futility.render import charts, vocabulary
 from futility.render.report import render_html
@@ -50,7 +51,8 @@ def test_report_and_dashboard_show_the_same_people_for_the_same_assessment():
     a = sample_assessment()
     html = render_html(a, demo_case().model_dump(mode="json"))
     report = _report_counts(html)
-    dashboard = _dashboard_counts(option_cards_html(a["prognosis"], a.get("contraindications")))
+    typed = AssessmentOutput.model_validate(a)
+    dashboard = _dashboard_counts(option_cards_html(typed.prognosis, typed.contraindications))
     assert len(report) >= 3
     for p in a["prognosis"]:
         name = vocabulary.short_label(p["option"])
@@ -65,14 +67,15 @@ def test_report_and_dashboard_name_groups_and_options_from_the_vocabulary():
     """The legend words of both views and the option names both use are the vocabulary's."""
     a = sample_assessment()
     html = render_html(a, demo_case().model_dump(mode="json"))
-    page = option_cards_html(a["prognosis"], a.get("contraindications"))
+    typed = AssessmentOutput.model_validate(a)
+    page = option_cards_html(typed.prognosis, typed.contraindications)
     for key in ("remission", "response", "no_response", "side_effects", "no_side_effects"):
         label = vocabulary.ICON_GROUPS[key].label
         assert f": {label}</text>" in html, key  # the report's in-picture legend
         assert f"</b> {label}</li>" in page, key  # the dashboard's HTML legend
     context = build_context(a, demo_case().model_dump(mode="json"))
     assert [r["option"] for r in context["prognosis"]] == [vocabulary.short_label(p["option"]) for p in a["prognosis"]]
-    assert [r["name"] for r in comparison_rows(a["decision"])] == [
+    assert [r["name"] for r in comparison_rows(typed.decision)] == [
         vocabulary.option_words(o["option"]) for o in a["decision"]["options"]]
     assert vocabulary.short_label("palliative_focus") == "palliative-focused care"
 

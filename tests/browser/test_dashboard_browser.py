@@ -62,6 +62,10 @@ def test_switch_views(page, served: str, artifacts: Path) -> None:
     page.locator(".bk-tab", has_text="Committee").click()
     page.get_by_text("Futility judgements and safety gates").first.wait_for(timeout=20_000)
     page.get_by_text("Safety gates").first.wait_for(timeout=20_000)
+    page.locator(".fu-horizon-curves svg").first.wait_for(timeout=20_000)  # plans over time: curves and table
+    assert page.locator(".fu-horizon-table table").count() == 1
     page.screenshot(path=str(artifacts / "committee.png"), full_page=True)
     page.locator(".bk-tab", has_text="Consultation").click()
     page.locator(COMPARISON).first.wait_for(timeout=20_000)
+    page.locator(".fu-horizon .fu-plan").first.wait_for(timeout=20_000)  # 1, 2 and 5 years per plan
+    assert page.locator(".fu-horizon .fu-plan").count() >= 2

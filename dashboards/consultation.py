@@ -293,7 +293,8 @@ class ConsultationView(Viewer):
         dated = score_rows(scores, scale_name)
         words = scores_words(dated, measurement.model_dump() if measurement is not None else None)
         self.scores.object = score_trajectory_svg(dated, scale_table().get(scale_name) if scale_name else None, words,
-                                                  responsive=True)
+                                                  responsive=True,
+                                                  response_line=measurement.response_line if measurement is not None else None)
         self.scores_text.object = "**Your ratings in words.** " + html.escape(words)
         self.cards.object = option_cards_html(output.prognosis, output.contraindications)
         # the chances over time do not depend on the values: drawn once per case, not on every slider move

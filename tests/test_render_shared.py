@@ -145,8 +145,10 @@ def test_report_and_dashboard_draw_the_same_score_chart():
     """The report's and the dashboard's score charts are one drawing: same bands, response line and points."""
     rows = [{"date": "2026-01-05", "scale": "PHQ-9", "value": 19}, {"date": "2026-03-02", "scale": "PHQ-9", "value": 17}]
     scale = scale_table()["PHQ-9"]
-    dashboard = charts.score_trajectory_svg(rows, scale, "words", responsive=True)
-    report = charts.score_trajectory_svg(rows, scale, "title", "words", by_date=True)
+    dashboard = charts.score_trajectory_svg(rows, scale, "words", responsive=True, response_line=9.5)
+    report = charts.score_trajectory_svg(rows, scale, "title", "words", by_date=True, response_line=9.5)
     strip = lambda s: re.sub(r"<svg[^>]*>|<title[^>]*>[^<]*</title>|<desc[^>]*>[^<]*</desc>", "", s)  # noqa: E731
     assert strip(dashboard) == strip(report)
     assert 'style="width:100%' in dashboard and "aria-label=" in dashboard and "aria-labelledby=" in report
+    # the response line is the one given (the rules'), not half of a rating: none given, none drawn
+    assert "response line" in report and "response line" not in charts.score_trajectory_svg(rows, scale, "t")

@@ -306,9 +306,11 @@ def _day(value: Any) -> int:
 
 
 def score_trajectory_svg(rows: Sequence[dict[str, Any]], scale: Any | None, title: str, desc: str | None = None, *,
-                         width: int = 900, height: int = 210, by_date: bool = True, responsive: bool = False) -> str:
+                         width: int = 900, height: int = 210, by_date: bool = True, responsive: bool = False,
+                         response_line: float | None = None) -> str:
     """Dated ratings (``date``, ``value``; oldest first) over the severity bands of their scale: remission
-    range in light blue, response line (half the first rating) dashed, one labelled point per rating.
+    range in light blue, the rules' response line (``response_line``, from the measurement summary) dashed when
+    given, one labelled point per rating.
 
     ``by_date`` spaces the points by time (else evenly, as when dates are shown only to the month);
     ``responsive`` lets the SVG shrink to its container. Empty without ratings or a scale.
@@ -337,10 +339,10 @@ def score_trajectory_svg(rows: Sequence[dict[str, Any]], scale: Any | None, titl
                  else f'fill="#DDDDDD" fill-opacity="{(0.3, 0.7)[i % 2]}"')
         body.append(f'<rect x="{left}" y="{y(upper):.1f}" width="{plot_w}" height="{y(low) - y(upper):.1f}" {shade}/>')
         body.append(_text(left + 4, y(low) - 3, name.replace("_", " "), 11, fill=grey))
-    first = rows[0]["value"] / 2.0
-    body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(first):.1f}" y2="{y(first):.1f}" stroke="{grey}" '
-                'stroke-dasharray="5 4"/>')
-    body.append(_text(left + plot_w - 4, y(first) - 3, "response line (half the first rating)", 11, "end", fill=grey))
+    if response_line is not None:  # the rules' line (Measurement.response_line); drawn, never computed here
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(response_line):.1f}" y2="{y(response_line):.1f}" '
+                    f'stroke="{grey}" stroke-dasharray="5 4"/>')
+        body.append(_text(left + plot_w - 4, y(response_line) - 3, "response line (half the first rating)", 11, "end", fill=grey))
     points = " ".join(f"{x:.1f},{y(r['value']):.1f}" for x, r in zip(xs, rows))
     body.append(f'<polyline points="{points}" fill="none" stroke="#000000" stroke-width="2"/>')
     for x, r in zip(xs, rows):

@@ -337,11 +337,10 @@ def _measurement(case: dict[str, Any], summary: Measurement | None, identifiable
     if not rows:
         return None
     points = [(r["date"], float(r["value"])) for r in rows]
-    # the chart draws its own response line at half the first rating shown (summary.response_line is the same line)
     return {"scale": summary.scale, "points": points,
             "svg": charts.score_trajectory_svg(rows, scale_table().get(summary.scale), f"{summary.scale} scores over time",
                                                scores_words(rows, summary.model_dump()), width=540, height=190,
-                                               by_date=False)}
+                                               by_date=False, response_line=summary.response_line)}
 
 
 def as_output(assessment: AssessmentOutput | dict[str, Any]) -> AssessmentOutput:

@@ -21,6 +21,7 @@ from futility.dashboards.committee import CommitteeView
 from futility.dashboards.consultation import ConsultationView
 from futility.dashboards.palette import STYLESHEETS
 from futility.dashboards.state import CaseSession
+from futility.render.vocabulary import PATIENT_TITLE
 
 #: Names of the three views (tab titles).
 VIEWS = ("Consultation", "Committee", "Case input")
@@ -107,7 +108,8 @@ def header_html(session: CaseSession) -> str:
     else:
         label = "No case loaded"
     return (
-        f'<header><h1>futility <span class="fu-sub">decision aid for treatment-resistant depression</span></h1>'
+        f'<header><h1>{html.escape(PATIENT_TITLE)} <span class="fu-sub">a decision aid for depression that has not '
+        f'lifted after treatment</span></h1>'
         f'<p class="fu-case">{label}</p></header>'
     )
 
@@ -143,4 +145,4 @@ if __name__.startswith("bokeh_app"):  # `panel serve dashboards/app.py`
 
     quiet_logs()
     _app = create_app(_served_case_path())
-    pn.Column(_app, sizing_mode="stretch_width").servable(title="futility")
+    pn.Column(_app, sizing_mode="stretch_width").servable(title=PATIENT_TITLE)

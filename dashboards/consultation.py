@@ -30,7 +30,14 @@ from futility.dashboards.palette import STYLESHEETS
 from futility.dashboards.state import CaseSession
 from futility.decision import option_experience
 from futility.render.charts import icon_groups, score_rows, score_trajectory_svg
-from futility.render.vocabulary import burden_sentence, option_words, outcome_sentence, scores_words
+from futility.render.vocabulary import (
+    DECISION_STATEMENT,
+    burden_sentence,
+    crisis_text,
+    option_words,
+    outcome_sentence,
+    scores_words,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from futility.contract import AssessmentOutput, ContraindicationRow, Decision, PrognosisRow, Summary
@@ -237,7 +244,11 @@ class ConsultationView(Viewer):
         s.param.watch(self._on_decision, ["decision"])
         self._on_case()
         self._layout = pn.Column(
+            pn.pane.Markdown(f"**{DECISION_STATEMENT}**", sizing_mode="stretch_width", css_classes=["fu-decision-statement"],
+                             styles={"font-size": "1.1rem"}),
             pn.pane.Alert(SUPPORT_STATEMENT, alert_type="info", sizing_mode="stretch_width", css_classes=["fu-support"]),
+            pn.pane.Alert("**If you need help now.** " + crisis_text(), alert_type="warning", sizing_mode="stretch_width",
+                          css_classes=["fu-crisis"]),
             pn.pane.Markdown("## Your treatment journey so far", margin=(10, 10, 0, 10)),
             pn.pane.Bokeh(self.journey.figure, sizing_mode="stretch_width"),
             self.journey_text,

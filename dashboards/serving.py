@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from futility.render.vocabulary import PATIENT_TITLE
+
 #: Environment variable holding the cookie secret (preferred over the command line, which shows in `ps`).
 COOKIE_SECRET_ENV = "FUTILITY_COOKIE_SECRET"
 
@@ -82,7 +84,7 @@ class ServeConfig:
             "port": self.port,
             "websocket_origin": origins,
             "show": False,
-            "title": "futility",
+            "title": PATIENT_TITLE,  # the page title a patient sees: the decision, not the product
         }
         if self.basic_auth:
             kwargs["basic_auth"] = self.basic_auth

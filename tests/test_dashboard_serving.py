@@ -132,7 +132,7 @@ def test_panel_serve_compatible_and_logs_no_case_data(tmp_path) -> None:
             cwd=root, stdout=out, stderr=subprocess.STDOUT,
         )
         body, _ = _get_when_up(proc, f"http://127.0.0.1:{port}/app", 90)
-    assert "<title>futility</title>" in body
+    assert "<title>Thinking about next steps together</title>" in body  # the decision, not the product name
     text = log.read_text(encoding="utf-8")
     for secret in ("demo-001", "sertraline", "bupropion", "lithium"):
         assert secret not in text, f"server output mentions {secret!r}"

@@ -228,3 +228,30 @@ def horizon_curve_words(plans: Iterable[Any], quantity: str) -> str:
             points.append(f"{mean:.0f}% {when} {period_words(_field(o, 'month'))} ({low:.0f}% to {high:.0f}%)")
         parts.append(f"{plan_name(plan)}: " + ", ".join(points))
     return f"Chance of being {what}, mean and credible interval, starting from 0 now. " + "; ".join(parts) + "."
+
+
+# ----- framing and safety (issue "A consultation a distressed patient can follow") -------------------------
+#: What the patient-facing pages are called: the decision, not the product ("futility" stays in the footer and
+#: the committee's pages).
+PATIENT_TITLE = "Thinking about next steps together"
+#: The decision, stated first in plain words (IPDAS: the decision being considered is stated).
+DECISION_STATEMENT = (
+    "The question you and your care team are thinking about: whether to try another treatment for your depression, "
+    "and if so which one, or to shift the focus of care toward comfort, daily life and quality of life. Care goes "
+    "on either way, and the choice can be looked at again at any time."
+)
+#: Shown when no site text is configured (FUTILITY_CRISIS_TEXT). No telephone number: numbers differ by country
+#: and service, so a site sets its own.
+DEFAULT_CRISIS_TEXT = (
+    "If you are thinking about ending your life or harming yourself, or feel you cannot keep yourself safe, "
+    "tell your care team today. In an emergency call your local emergency number or go to the nearest "
+    "emergency department."
+)
+
+
+def crisis_text() -> str:
+    """The crisis and "who to call" text: the site's (environment variable FUTILITY_CRISIS_TEXT), else the default."""
+    import os
+
+    site = " ".join(os.environ.get("FUTILITY_CRISIS_TEXT", "").split())
+    return site[:600] if site else DEFAULT_CRISIS_TEXT

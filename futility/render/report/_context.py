@@ -20,6 +20,7 @@ from futility.render.palette import OKABE_ITO
 from futility.render.vocabulary import (
     PALLIATIVE,
     counts_words,
+    crisis_text,
     horizon_curve_words,
     horizon_sentence,
     period_words,
@@ -422,6 +423,7 @@ def build_context(assessment: AssessmentOutput | dict[str, Any], case: Case | di
         "diagnostics": model.diagnostics,
         "posterior_hash": model.posterior_file_hash,
         "assumptions": output.assumptions.model_dump(),  # the template lists every setting by name
+        "crisis": crisis_text(),
         "limitations": LIMITATIONS,
         "renderer": {"futility": __version__, "python": sys.version.split()[0], "platform": platform.platform(terse=True)},
         "assessed_with": output.package_version,

@@ -60,3 +60,21 @@ def test_a_slider_move_revalues_the_plans_not_their_chances(app):
 def test_no_horizon_is_said_not_hidden():
     assert "not computed" in horizon_cards_html(None) and "not computed" in plans_table_html(None)
     assert horizon_judgements_html(None) == ""
+
+
+def test_the_patient_page_names_the_decision_not_the_product_and_says_who_to_call(app, monkeypatch):
+    """Neutral framing (the title is the decision, 'futility' is not the first word) and crisis text, site-configurable."""
+    from futility.dashboards.app import header_html
+    from futility.render.report import render_html
+    from futility.render.vocabulary import DEFAULT_CRISIS_TEXT, PATIENT_TITLE, crisis_text
+
+    header = header_html(app.session)
+    assert PATIENT_TITLE in header and "<h1>futility" not in header
+    first = app.consultation._layout.objects[0].object
+    assert "whether to try another treatment" in first and "comfort" in first
+    texts = " ".join(str(getattr(o, "object", "")) for o in app.consultation._layout.objects[:4])
+    assert DEFAULT_CRISIS_TEXT in texts
+    assert DEFAULT_CRISIS_TEXT in render_html(app.session.current, app.session.case)
+    monkeypatch.setenv("FUTILITY_CRISIS_TEXT", "Call the ward on 0123.")
+    assert crisis_text() == "Call the ward on 0123."
+    assert "Call the ward on 0123." in render_html(app.session.current, app.session.case)

@@ -11,8 +11,8 @@ import html
 from typing import TYPE_CHECKING
 
 from futility.dashboards.icons import icon_array_img, legend_html
-from futility.render.charts import horizon_curves_svg, horizon_icon_groups
-from futility.render.vocabulary import horizon_sentence, period_words, plan_name
+from futility.render.charts import horizon_curves_svg, horizon_pictures
+from futility.render.vocabulary import period_words, plan_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from futility.contract import Horizon, Summary
@@ -39,14 +39,8 @@ def horizon_cards_html(horizon: "Horizon | None") -> str:
     comfort = horizon.assumptions.comfort_remission_monthly
     cards = []
     for plan in horizon.plans:
-        by_month = {o.month: o for o in plan.outcomes}
         figures = []
-        for month in CONSULTATION_MONTHS:
-            outcome = by_month.get(month)
-            if outcome is None:
-                continue
-            groups = horizon_icon_groups(outcome)
-            words = horizon_sentence("", month, outcome)
+        for month, _outcome, groups, words in horizon_pictures(plan, CONSULTATION_MONTHS):
             figures.append(
                 f'<figure class="fu-array"><figcaption>In {html.escape(period_words(month))}</figcaption>'
                 f'{icon_array_img(groups, words, uid=f"{plan.plan}-{month}", size=11)}{legend_html(groups)}'

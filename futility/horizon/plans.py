@@ -12,10 +12,9 @@ of ECT and understate what continued care can do, which would tilt the compariso
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from futility.decision._policy import plain_label
+from futility.decision._policy import short_label
 
 __all__ = ["COMFORT", "USUAL_CARE", "Plan", "default_plans"]
 
@@ -31,11 +30,6 @@ class Plan:
     label: str
     steps: tuple[str, ...]
     origin: str  # default | case
-
-
-def short_label(kind: str) -> str:
-    """The plain label of an option kind without its explanation in brackets."""
-    return " ".join(re.sub(r"\s*\([^)]*\)", "", plain_label(kind)).split())
 
 
 def _label(steps: tuple[str, ...]) -> str:

@@ -22,7 +22,15 @@ from html import escape
 from typing import Any
 
 from futility.render.palette import OKABE_ITO
-from futility.render.vocabulary import HORIZON_ICON_GROUPS, HORIZON_QUANTITIES, ICON_GROUPS, OUTLINE, horizon_curve_words, plan_name
+from futility.render.vocabulary import (
+    HORIZON_ICON_GROUPS,
+    HORIZON_QUANTITIES,
+    ICON_GROUPS,
+    OUTLINE,
+    horizon_curve_words,
+    horizon_sentence,
+    plan_name,
+)
 
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
 
@@ -463,3 +471,12 @@ def horizon_icon_groups(outcome: Any) -> list[IconGroup]:
     keys = ("in_remission", "remitted_before", "never_remitted")
     return [IconGroup(k, c, HORIZON_ICON_GROUPS[k].label, HORIZON_ICON_GROUPS[k].colour, HORIZON_ICON_GROUPS[k].filled,
                       HORIZON_ICON_GROUPS[k].term) for k, c in zip(keys, counts)]
+
+
+def horizon_pictures(plan: Any, months: Sequence[int]) -> list[tuple[int, Any, list[IconGroup], str]]:
+    """A plan's pictures at ``months`` (those it reports): (month, outcome, icon groups, sentence) each, the one
+    selection and wording the report and the dashboard both draw.
+    """
+    by_month = {int(_field(o, "month")): o for o in _field(plan, "outcomes")}
+    return [(m, by_month[m], horizon_icon_groups(by_month[m]), horizon_sentence("", m, by_month[m]))
+            for m in months if m in by_month]

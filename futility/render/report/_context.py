@@ -22,7 +22,6 @@ from futility.render.vocabulary import (
     counts_words,
     crisis_text,
     horizon_curve_words,
-    horizon_sentence,
     period_words,
     plan_name,
     scores_words,
@@ -263,20 +262,15 @@ def _horizon(horizon: Horizon | None) -> dict[str, Any] | None:
         pictured = plans.get(key)
         if pictured is None:
             continue
-        by_month = {o.month: o for o in pictured.outcomes}
         cells = []
-        for month in HORIZON_ICON_MONTHS:
-            outcome = by_month.get(month)
-            if outcome is None:
-                continue
-            groups = charts.horizon_icon_groups(outcome)
+        for month, _outcome, groups, sentence in charts.horizon_pictures(pictured, HORIZON_ICON_MONTHS):
             when = period_words(month)
             name = plan_name(pictured)
             cells.append({
                 "month": month, "when": when,
                 "svg": charts.icon_array_svg(groups, f"{name}, after {when}: 100 people like this patient",
                                              counts_words(groups), uid=f"h-{key}-{month}", size=10, legend=True),
-                "sentence": horizon_sentence("", month, outcome),
+                "sentence": sentence,
             })
         if cells:
             name = plan_name(pictured)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -75,9 +76,15 @@ class Horizon:
     comfort_monthly: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # per draw, the assumption's value
 
     # ----- decision quantities over plans --------------------------------------------------------
-    def qalys(self) -> np.ndarray:
-        """QALYs over the whole horizon, (plans, S)."""
+    @cached_property
+    def _qaly_matrix(self) -> np.ndarray:
         return np.stack([p.draws["qalys"][-1] for p in self.plans])
+
+    def qalys(self) -> np.ndarray:
+        """QALYs over the whole horizon, (plans, S); stacked once per instance (P(best), loss, EVPI, futility and
+        sensitivity all read it; :meth:`with_utilities` makes a new instance).
+        """
+        return self._qaly_matrix
 
     def p_best(self) -> np.ndarray:
         q = self.qalys()
@@ -174,7 +181,13 @@ class Horizon:
         return {"mean": float(values.mean()), "hdi_low": float(low), "hdi_high": float(high)}
 
     def table(self) -> pd.DataFrame:
-        """Long form: one row per plan, month and quantity with mean, hdi_low, hdi_high (what the JSON reads)."""
+        """Long form: one row per plan, month and quantity with mean, hdi_low, hdi_high (what the JSON reads);
+        built once per instance, so ``Assessment.tables.horizon`` and the JSON share it.
+        """
+        return self._table
+
+    @cached_property
+    def _table(self) -> pd.DataFrame:
         rows = []
         for p in self.plans:
             for j, month in enumerate(self.months):

@@ -29,6 +29,7 @@ from futility.clinical.staging import MaudsleyStage, maudsley, thase_rush
 from futility.clinical.trd import TRDStatus, assess_trd
 from futility.contract import AssessmentOutput
 from futility.decision import Decision, GateContext, Policy, decide
+from futility.decision._utilities import NAMES as UTILITY_NAMES
 from futility.horizon import Horizon, HorizonAssumptions, plan_horizon
 from futility.prognosis.posterior import PosteriorDraws, load_posterior
 from futility.prognosis.predict import REMISSION_DEFINITION, Prognosis, prognose
@@ -220,7 +221,7 @@ def assess(
 
 def _utilities(decision: Decision) -> dict[str, float]:
     """The utilities the decision used, by name (the patient's where given)."""
-    return {n: float(decision.utilities.value(n)) for n in ("remission", "response", "no_response", "significant_burden", "palliative_focus")}
+    return {n: float(decision.utilities.value(n)) for n in UTILITY_NAMES}
 
 
 def _gate_flags(decision: Decision) -> tuple[bool, bool]:

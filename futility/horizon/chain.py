@@ -127,7 +127,7 @@ def run_plans(plans: list[list[CourseStep]], comfort_remission: np.ndarray, comf
     remission_h = np.zeros((cycles, J, n_draws), dtype)
     resp_h = np.zeros_like(remission_h)
     on_h = np.zeros_like(remission_h)
-    k_h = np.zeros((cycles, 3, P, n_draws), dtype)  # comfort, comfort remission, (unused)
+    k_h = np.zeros((cycles, 2, P, n_draws), dtype)  # comfort-focused care: depressed, in remission
     cum = np.zeros((3, J, n_draws), dtype)  # first remissions (B), 6-month remissions (C), relapses (A)
     k_cum = np.zeros((3, P, n_draws), dtype)
     cum_h = np.zeros((cycles, 3, J, n_draws), dtype)

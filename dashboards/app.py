@@ -108,7 +108,7 @@ def header_html(session: CaseSession) -> str:
     else:
         label = "No case loaded"
     return (
-        f'<header><h1>{html.escape(PATIENT_TITLE)} <span class="fu-sub">a decision aid for depression that has not '
+        f'<header><h1>{html.escape(PATIENT_TITLE)} <span class="fu-sub">– a decision aid for depression that has not '
         f'lifted after treatment</span></h1>'
         f'<p class="fu-case">{label}</p></header>'
     )

@@ -41,7 +41,9 @@ __all__ = [
     "Screening",
     "ScreeningResult",
     "Trial",
+    "ValueRecord",
     "Values",
+    "ValuesConfirmation",
     "case_from_dict",
     "case_from_text",
     "demo_case_path",
@@ -242,14 +244,59 @@ class Score(_Strict):
         return self
 
 
+ValueName = Literal["remission", "response", "no_response", "significant_burden", "palliative_focus"]
+#: Who gave a value: the patient alone, the patient with a clinician's help, or someone speaking for the patient.
+ValueSetter = Literal["patient", "patient_with_clinician", "proxy"]
+#: How a value was given: a 0-10 rating scale, or the standard-gamble question (dashboards/elicitation.py).
+ValueMethod = Literal["rating_scale", "standard_gamble"]
+
+
+class ValueRecord(_Strict):
+    """Who set one value, when, and how."""
+
+    set_by: ValueSetter
+    method: ValueMethod
+    on: CaseDate
+
+
+class ValuesConfirmation(_Strict):
+    """The patient's "these are my answers": only confirmed values pass the decision's values gate."""
+
+    by: ValueSetter
+    on: CaseDate
+
+
 class Values(_Strict):
-    """The patient's own utilities, 0 (worst) to 1 (best); each may be left out to use a default."""
+    """The patient's own utilities, 0 (worst) to 1 (best); each may be left out to use a default.
+
+    ``recorded`` says who set each value, when and how; ``confirmed`` is the patient's confirmation of the
+    whole set, which needs every value given (a default is never confirmed as the patient's).
+    """
 
     remission: Number | None = Field(default=None, ge=0, le=1)
     response: Number | None = Field(default=None, ge=0, le=1)
     no_response: Number | None = Field(default=None, ge=0, le=1)
     significant_burden: Number | None = Field(default=None, ge=-1, le=0, description="added when burden is significant")
     palliative_focus: Number | None = Field(default=None, ge=0, le=1)
+    recorded: dict[ValueName, ValueRecord] = Field(default_factory=dict)
+    confirmed: ValuesConfirmation | None = None
+
+    @model_validator(mode="after")
+    def _confirmable(self) -> "Values":
+        names = ("remission", "response", "no_response", "significant_burden", "palliative_focus")
+        missing = [n for n in names if getattr(self, n) is None]
+        unrecorded = [n for n in self.recorded if getattr(self, n) is None]
+        if unrecorded:
+            raise PydanticCustomError("record_without_value", "records a value that is not given: {names}",
+                                      {"names": ", ".join(unrecorded)})
+        if self.confirmed is not None and missing:
+            raise PydanticCustomError("confirmed_incomplete", "confirmed, but these values are not given: {names}",
+                                      {"names": ", ".join(missing)})
+        return self
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed is not None
 
 
 #: At most this many plans a clinician writes in a case file, each of at most MAX_PLAN_STEPS courses.
@@ -304,6 +351,12 @@ def _cross_field_problems(case: Case, today: dt.date) -> list[tuple[str, str]]:
     for i, score in enumerate(case.scores):
         if score.date > today:
             problems.append((f"scores[{i}].date", f"{score.date.isoformat()} is in the future"))
+    if case.values is not None:
+        for name, record in case.values.recorded.items():
+            if record.on > today:
+                problems.append((f"values.recorded.{name}.on", f"{record.on.isoformat()} is in the future"))
+        if case.values.confirmed is not None and case.values.confirmed.on > today:
+            problems.append(("values.confirmed.on", f"{case.values.confirmed.on.isoformat()} is in the future"))
     return problems
 
 

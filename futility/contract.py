@@ -21,7 +21,9 @@ __all__ = [
     "AssessmentOutput",
     "ContractModel",
     "Decision",
+    "EvidenceSource",
     "Outcome",
+    "PrognosisSources",
     "PrognosisRow",
     "Summary",
     "TrialRow",
@@ -191,6 +193,28 @@ class Measurement(ContractModel):
 # prognosis
 
 
+class EvidenceSource(ContractModel):
+    """One published evidence row behind an option's figures (``futility/data/evidence/``, by its id)."""
+
+    id: str = Field(description="the row's id in outcomes.csv or effects.csv")
+    table: Literal["outcomes", "effects"] = Field(description="outcomes: a cohort result; effects: a relative effect")
+    outcome: Literal["remission", "response", "burden", "discontinuation"]
+    n: Count | None = Field(description="patients in the cohort (None for a relative effect)")
+    share: Probability = Field(
+        description="the option's share of the cohort's treatment (1: everyone had it; 0: a row behind the population mean)")
+    citation: str = Field(description="first author and year; the full citation is in the row")
+    tag: str = Field(description="confidence tag of the row: V primary text, S secondary, R unverified")
+
+
+class PrognosisSources(ContractModel):
+    """Where an option's remission, response and burden figures come from (futility.model.evidence.option_sources)."""
+
+    efficacy: list[EvidenceSource] = Field(description="rows behind the remission and response chances")
+    burden: list[EvidenceSource] = Field(description="rows behind the significant-burden chance")
+    burden_from: Literal["own", "other_options"] = Field(
+        description="own: the option's own burden rows; other_options: the population mean of the options with burden rows")
+
+
 class PrognosisRow(ContractModel):
     """Chances with one candidate next option; all None for an option excluded by a contraindication."""
 
@@ -203,6 +227,9 @@ class PrognosisRow(ContractModel):
     evidence_note: str | None = Field(
         default=None, description="what this option's figure cannot rest on (e.g. a repeat ECT course), said beside it"
     )
+    sources: PrognosisSources | None = Field(
+        default=None, description="the evidence rows behind the figures; None for a contraindicated option, a posterior "
+                                  "fit to other evidence, or a record stored before sources existed")
 
     @model_validator(mode="after")
     def _consistent(self) -> "PrognosisRow":
@@ -345,6 +372,10 @@ class Utility(ContractModel):
     source: Source
     citation: str
     short_citation: str
+    confirmed: bool = Field(default=False, description="the patient confirmed the whole set of values; never for a default")
+    set_by: Literal["patient", "patient_with_clinician", "proxy"] | None = Field(default=None, description="who set the value")
+    method: Literal["rating_scale", "standard_gamble"] | None = Field(default=None, description="how the value was given")
+    set_on: IsoDate | None = Field(default=None, description="when the value was set")
 
 
 class Utilities(ContractModel):
@@ -482,6 +513,10 @@ class HorizonPlan(ContractModel):
     outcomes: list[HorizonOutcome]
     p_best: Probability = Field(description="probability that this plan gives the most QALYs over the horizon")
     expected_loss: Annotated[float, Field(ge=0.0)] = Field(description="QALYs lost on average against the best plan per draw")
+    sources: list[str] | None = Field(
+        default=None, description="every horizon evidence row behind this plan's figures (course lengths, relapse, "
+                                  "comfort-care figures), 'citation (tag; row id)'; each course's remission chance is "
+                                  "the prognosis' (its sources); None in records stored before it existed")
 
 
 class HorizonQuantitative(ContractModel):

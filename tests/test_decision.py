@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+import futility.case
 from futility.case import Values
 from futility.decision import PALLIATIVE, Decision, GateContext, Policy, decide, resolve_utilities
 from futility.prognosis.draws import OptionDraws
@@ -154,7 +155,8 @@ def test_seed_example_is_not_futile_by_schneiderman_but_is_at_a_looser_threshold
 # --- gates ------------------------------------------------------------------------------------------------------
 
 FUTILE = {"maoi": od("maoi", np.full(50, 0.003), np.full(50, 0.01), np.full(50, 0.3))}
-FUTILE_VALUES = DEMO_VALUES  # palliative 0.45 beats EU 0.3 + ... in every draw
+#: palliative 0.45 beats EU 0.3 + ... in every draw; confirmed by the patient, so the values gate passes
+FUTILE_VALUES = Values(**DEMO_VALUES.model_dump(exclude={"recorded", "confirmed"}), confirmed={"by": "patient", "on": "2026-11-30"})
 
 
 def test_all_gates_pass_and_both_statements_are_met_for_a_clear_case():
@@ -197,6 +199,35 @@ def test_contraindicated_ect_counts_as_no_longer_open():
     """An untried guideline option that is contraindicated does not hold the statement back."""
     d = decide(FUTILE, FUTILE_VALUES, GateContext(True, (), True, GUIDELINE - {"ect"}, frozenset({"ect"})))
     assert d.quantitative_futility.met
+
+
+def test_values_given_but_not_confirmed_hold_back_the_qualitative_statement():
+    """All five values given but not confirmed (a slider nudged, a file written): the values gate holds."""
+    d = decide(FUTILE, DEMO_VALUES, ALL_CLEAR)
+    gate = next(g for g in d.gates if g.gate == "patient_values_missing")
+    assert not gate.passed and "not yet confirmed" in gate.reason
+    assert d.quantitative_futility.met and not d.qualitative_futility.met
+    assert d.qualitative_futility.held_back_by == ("patient_values_missing",)
+    assert all(u["confirmed"] is False for u in d.to_dict()["utilities"].values())
+
+
+def test_confirmed_values_carry_who_when_and_how():
+    """Each recorded value's provenance reaches the decision's utilities."""
+    values = FUTILE_VALUES.model_copy(update={"recorded": {
+        "palliative_focus": futility.case.ValueRecord(set_by="patient_with_clinician", method="standard_gamble", on="2026-11-29"),
+    }})
+    u = decide(FUTILE, values, ALL_CLEAR).to_dict()["utilities"]
+    assert u["palliative_focus"] == {**u["palliative_focus"], "confirmed": True, "set_by": "patient_with_clinician",
+                                     "method": "standard_gamble", "set_on": "2026-11-29"}
+    assert u["remission"]["set_by"] is None and u["remission"]["confirmed"] is True
+
+
+def test_feeling_well_rated_below_life_now_prompts_the_clinician():
+    """Remission valued below no response: a hopelessness prompt among the warnings, nothing else changed."""
+    low = FUTILE_VALUES.model_copy(update={"remission": 0.2, "response": 0.25})
+    d = decide(FUTILE, low, ALL_CLEAR)
+    assert any("hopelessness" in w for w in d.warnings)
+    assert not any("hopelessness" in w for w in decide(FUTILE, FUTILE_VALUES, ALL_CLEAR).warnings)
 
 
 def test_missing_palliative_value_holds_back_only_the_qualitative_statement():

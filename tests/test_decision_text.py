@@ -113,8 +113,9 @@ def test_plain_summary_never_claims_certainty():
 
 def test_plain_summary_flags_default_values():
     """When defaults stand in for the patient's values the plain text says so."""
-    assert "typical ones, not yours" in decide(*SCENARIOS["seed, no values"]).summary
-    assert "typical ones, not yours" not in decide(*SCENARIOS["seed, demo values"]).summary
+    assert "starting points, not yours" in decide(*SCENARIOS["seed, no values"]).summary
+    given = decide(*SCENARIOS["seed, demo values"]).summary
+    assert "starting points, not yours" not in given and "not yet confirmed these values" in given
 
 
 def test_technical_summary_reports_policy_gates_and_sources():

@@ -124,17 +124,17 @@ def check_gates(context: GateContext, utilities: Utilities, policy: Policy) -> l
         )
     )
     if policy.require_patient_values:
-        own = utilities.palliative_focus.source == "patient"
-        gates.append(
-            Gate(
-                "patient_values_missing",
-                own,
-                "the patient has stated how they value palliative-focused care"
-                if own
-                else "the patient's own valuation of palliative-focused care is missing (a default is used)",
-                applies_to="qualitative",
-            )
-        )
+        # Only confirmed values count: a value moved on a screen, or written in a file, is not yet the
+        # patient's answer until the patient confirms the whole set ("these are my answers").
+        own = utilities.confirmed
+        defaults = utilities.defaults_used()
+        if own:
+            reason = "the patient has given and confirmed all five values"
+        elif defaults:
+            reason = "the patient's own values are missing for: " + ", ".join(d.replace("_", " ") for d in defaults) + " (defaults used)"
+        else:
+            reason = "the patient's values are given but not yet confirmed by the patient"
+        gates.append(Gate("patient_values_missing", own, reason, items=tuple(defaults), applies_to="qualitative"))
     return gates
 
 

@@ -20,7 +20,7 @@ _GATE_WORDS = {
     "screening_positive": "a check found something that should be treated first",
     "not_trd": "the depression does not yet count as hard to treat",
     "guideline_options_untried": "some standard treatments have not been tried yet",
-    "patient_values_missing": "we do not yet know how much you value care that puts comfort first",
+    "patient_values_missing": "your own answers about what matters to you are not all given and confirmed yet",
 }
 
 
@@ -38,7 +38,7 @@ def in_100(p: float) -> str:
     if n < 1:
         return "fewer than 1 in 100"
     if n >= 100:
-        return "more than 99 in 100" if p < 1 else "100 in 100"
+        return "more than 99 in 100"  # certainty is capped in words: never "100 in 100"
     return f"{n} in 100"
 
 
@@ -99,11 +99,13 @@ def plain_summary(d: "Decision") -> str:
             f"{short_label(option)} is safe for you."
         )
     what = "care that puts comfort and quality of life first" if best == PALLIATIVE else short_label(best)
-    basis = "what matters to you" if d.utilities.all_from_patient else "the values we used"
+    basis = "what matters to you" if d.utilities.confirmed else "the values we used"
     out.append(f"Based on {basis}, {what} comes out ahead.")
     out.append(_sure(rows[best]["p_best"]))
     if d.utilities.defaults_used():
-        out.append("Some of the values we used are typical ones, not yours. Your own values may change this.")
+        out.append("Some of the values we used are starting points, not yours. Your own values may change this.")
+    elif not d.utilities.confirmed:
+        out.append("You have not yet confirmed these values as your answers.")
     held = [g for g in d.gates if not g.passed]
     if d.quantitative_futility.met:
         out.append(f"If you try {short_label(focus) if focus else 'more treatment'}, very few people like you are likely to get well.")

@@ -9,6 +9,7 @@ focused on quality, comfort and function. Defaults come from ``futility/data/uti
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -33,9 +34,14 @@ class Utility:
     source: str  # "patient" | "default"
     citation: str
     short_citation: str = ""
+    confirmed: bool = False  # the patient confirmed the whole set ("these are my answers"); never for a default
+    set_by: str | None = None  # patient | patient_with_clinician | proxy (futility.case.ValueRecord)
+    method: str | None = None  # rating_scale | standard_gamble
+    set_on: str | None = None  # ISO date the value was set
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "source": self.source, "citation": self.citation, "short_citation": self.short_citation}
+        return {"value": self.value, "source": self.source, "citation": self.citation, "short_citation": self.short_citation,
+                "confirmed": self.confirmed, "set_by": self.set_by, "method": self.method, "set_on": self.set_on}
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,17 @@ class Utilities:
         """A copy with one value changed (keeps its source and citation): for sensitivity analyses."""
         old = getattr(self, name)
         fields = {n: getattr(self, n) for n in NAMES}
-        fields[name] = Utility(name, float(value), old.source, old.citation, old.short_citation)
+        fields[name] = dataclasses.replace(old, value=float(value))
         return Utilities(**fields)
 
     @property
     def all_from_patient(self) -> bool:
         return all(getattr(self, n).source == "patient" for n in NAMES)
+
+    @property
+    def confirmed(self) -> bool:
+        """Every value is the patient's and the patient confirmed them (the values gate passes only then)."""
+        return all(getattr(self, n).source == "patient" and getattr(self, n).confirmed for n in NAMES)
 
     def defaults_used(self) -> list[str]:
         return [n for n in NAMES if getattr(self, n).source == "default"]
@@ -91,21 +102,42 @@ def resolve_utilities(values: Any | None) -> Utilities:
     penalised beyond what the patient states. Ask the patient.
     """
     given = {n: getattr(values, n, None) if values is not None else None for n in NAMES}
+    confirmed = getattr(values, "confirmed", None) is not None
+    records = getattr(values, "recorded", None) or {}
+
+    def own(name: str, value: float) -> Utility:
+        record = records.get(name)
+        return Utility(
+            name, float(value), "patient", "the patient's own value", "patient", confirmed=confirmed,
+            set_by=getattr(record, "set_by", None), method=getattr(record, "method", None),
+            set_on=record.on.isoformat() if record is not None else None,
+        )
+
     out: dict[str, Utility] = {}
     for name in ("remission", "response", "no_response", "significant_burden"):
         value = given[name]
-        if value is not None:
-            out[name] = Utility(name, float(value), "patient", "the patient's own value", "patient")
-        else:
-            out[name] = _default(name)
+        out[name] = own(name, value) if value is not None else _default(name)
     palliative = given["palliative_focus"]
     if palliative is not None:
-        out["palliative_focus"] = Utility(
-            "palliative_focus", float(palliative), "patient", "the patient's own value", "patient"
-        )
+        out["palliative_focus"] = own("palliative_focus", palliative)
     else:
         out["palliative_focus"] = _default("palliative_focus", out["no_response"].value)
     return Utilities(**out)
+
+
+def hopelessness_signal(u: Utilities) -> str | None:
+    """A note for the clinician when the patient rates feeling well (remission) below life as it is now (no
+    response): a pattern that may reflect hopelessness rather than a considered preference. Not a clinical
+    rule with a published threshold: a prompt to talk, shown to the clinician only; nothing is changed.
+    """
+    if u.remission.source != "patient" or u.no_response.source != "patient":
+        return None
+    if u.remission.value < u.no_response.value:
+        return (
+            "the patient rates feeling well again below life as it is now; this can reflect hopelessness: "
+            "explore it with the patient, and ask about suicidal thoughts, before relying on these values"
+        )
+    return None
 
 
 def utility_warnings(u: Utilities) -> list[str]:
@@ -119,10 +151,15 @@ def utility_warnings(u: Utilities) -> list[str]:
     sources = {getattr(u, n).source for n in NAMES}
     if sources == {"patient", "default"}:
         notes.append(
-            "some utilities are the patient's and some are published defaults ("
+            "some utilities are the patient's and some are defaults ("
             + ", ".join(u.defaults_used())
             + "); the two may not be on the same scale"
         )
     if u.palliative_focus.source == "default":
         notes.append("the palliative-focus utility is a default with no published value: ask the patient")
+    if u.all_from_patient and not u.confirmed:
+        notes.append("the patient's values are given but not confirmed by the patient")
+    hopeless = hopelessness_signal(u)
+    if hopeless:
+        notes.append(hopeless)
     return notes

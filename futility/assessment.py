@@ -31,6 +31,7 @@ from futility.contract import AssessmentOutput
 from futility.decision import Decision, GateContext, Policy, decide
 from futility.decision._utilities import NAMES as UTILITY_NAMES
 from futility.horizon import Horizon, HorizonAssumptions, plan_horizon
+from futility.model.evidence import with_sources
 from futility.prognosis.posterior import PosteriorDraws, load_posterior
 from futility.prognosis.predict import REMISSION_DEFINITION, Prognosis, prognose
 from futility.tables import AssessmentTables, build_tables, prognosis_records, prognosis_table
@@ -148,7 +149,8 @@ class Assessment:
             "contraindications": [_to_builtins(c) for c in self.contraindications],
             "inflammation": self.inflammation,
             "measurement": self.measurement.to_dict() if self.measurement is not None else None,
-            "prognosis": prognosis_records(self._prognosis_table),  # one computation: the tidy prognosis table
+            # one computation: the tidy prognosis table; each option's evidence rows beside its figures
+            "prognosis": with_sources(prognosis_records(self._prognosis_table), self.posterior.data_hash),
             "prognosis_definition": dict(REMISSION_DEFINITION),
             "decision": self.decision.to_dict(),
             "model": {

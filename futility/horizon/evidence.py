@@ -16,7 +16,7 @@ from importlib import resources
 
 __all__ = [
     "CYCLE_WEEKS", "DAYS_PER_MONTH", "Course", "Figure", "Relapse", "comfort_remission_ceiling", "comfort_relapse",
-    "course", "figure", "mortality_hazard_ratio", "per_cycle", "relapse", "response_hazard_ratio",
+    "course", "figure", "mortality_hazard_ratio", "per_cycle", "plan_sources", "relapse", "response_hazard_ratio",
 ]
 
 #: The model's cycle: 4 weeks (the issue's design; Ross & Soeteman 2020 and the esketamine model use 4-weekly
@@ -192,3 +192,24 @@ def mortality_hazard_ratio() -> tuple[float, str]:
     """All-cause mortality in TRD relative to other depression (Reutfors 2018, HR 1.35)."""
     fig = figure("reutfors_allcause_hr")
     return fig.value, fig.source
+
+
+# ----- where a plan's figures come from -----------------------------------------------------------
+def plan_sources(courses: list[dict], deaths_counted: bool) -> list[str]:
+    """Every horizon evidence row behind one plan's figures, each 'citation (tag; row id)', in order, once each.
+
+    ``courses`` are the plan's course descriptions (``course_source``, ``relapse_sources``, as in the JSON's
+    ``horizon.plans[].courses``). Then, for a plan with courses, the faster relapse from response than from
+    remission (Paykel 1995); for every plan, since every plan ends in it, comfort-focused care's relapse and the
+    ceiling of its assumed remission chance; and the TRD mortality ratio when deaths are counted. Each course's
+    remission chance is the prognosis' (``prognosis[].sources``), not a horizon row.
+    """
+    found: list[str] = []
+    for c in courses:
+        found += [c["course_source"], *c["relapse_sources"]]
+    if courses:
+        found += response_hazard_ratio()[1].split("; ")
+    found += [comfort_relapse()[1], comfort_remission_ceiling()[1]]
+    if deaths_counted:
+        found.append(mortality_hazard_ratio()[1])
+    return list(dict.fromkeys(found))

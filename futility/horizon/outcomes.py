@@ -207,7 +207,8 @@ class Horizon:
             outcomes = [{"month": m, **{k: cells[(name, m, k)] for k in QUANTITIES}} for m in self.months]
             plans.append({"plan": p.plan.plan, "label": p.plan.label, "origin": p.plan.origin, "steps": list(p.plan.steps),
                           "courses": self.steps[p.plan.plan], "outcomes": outcomes,
-                          "p_best": float(p_best[i]), "expected_loss": float(loss[i])})
+                          "p_best": float(p_best[i]), "expected_loss": float(loss[i]),
+                          "sources": ev.plan_sources(self.steps[p.plan.plan], bool(self.assumptions.monthly_mortality))})
         return {
             "months": list(self.months),
             "definition": "strict remission as in prognosis_definition; response: response or better; months are "

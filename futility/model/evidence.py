@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "BLINDING",
@@ -36,8 +38,11 @@ __all__ = [
     "burden_evidence_kinds",
     "load_outcomes",
     "offered_kinds",
+    "option_sources",
     "parse_failures",
     "parse_mixture",
+    "short_citation",
+    "with_sources",
 ]
 
 #: Option kinds the model has an effect for (its ``alpha``/``delta`` columns). A kind is offered as a
@@ -317,3 +322,91 @@ def evidence_hash(*extra: bytes) -> str:
     for blob in extra:
         digest.update(blob)
     return digest.hexdigest()
+
+
+# ----- where each option's figures come from (the committee's evidence rows) ---------------------------
+_YEAR = re.compile(r"\b(1[89]|20)\d{2}\b")
+_AUTHOR = re.compile(r"(?:[a-z]+ )*[A-Z][A-Za-z'\-]+ [A-Z]{1,3}\b")
+
+
+def short_citation(source: str) -> str:
+    """A citation cut to its first author and year: 'Trivedi MH et al. Evaluation ... 2006;163:28-40' ->
+    'Trivedi MH et al 2006'; 'Heijnen WT, Birkenhager TK, ... 2010' -> 'Heijnen WT et al 2010'.
+    """
+    text = source.strip()
+    secondary = text.lower().startswith("secondary:")
+    if secondary:  # 'Secondary: Clinical Advisor evidence summary of George MS et al. ...': the study's authors
+        text = text.split(":", 1)[1].strip()
+        text = text.split(" of ", 1)[1] if " of " in text.split(". ")[0] else text
+    authors = text.split(". ")[0].split(" (")[0].strip()
+    first, _, rest = authors.partition(", ")
+    more = bool(rest) and (rest.startswith("et al") or _AUTHOR.match(rest) is not None)
+    name = first + (" et al" if more and " et al" not in first else "")
+    name = " ".join(name.replace(" et al et al", " et al").split()[:6])
+    if secondary:
+        name += ", secondary source"
+    year = _YEAR.search(source)
+    return f"{name} {year.group(0)}" if year and year.group(0) not in name else name
+
+
+def _outcome_ref(o: Outcome, kind: str) -> dict[str, Any]:
+    return {"id": o.id, "table": "outcomes", "outcome": o.outcome, "n": o.n, "share": round(o.option.get(kind, 0.0), 4),
+            "citation": short_citation(o.source), "tag": o.tag}
+
+
+def _effect_ref(e: Effect) -> dict[str, Any]:
+    outcome = "burden" if e.parameter == "delta" else "remission"
+    return {"id": e.id, "table": "effects", "outcome": outcome, "n": None, "share": 1.0,
+            "citation": short_citation(e.source), "tag": e.tag}
+
+
+@lru_cache(maxsize=64)
+def _sources(kind: str) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...], bool]:
+    outcomes = [o for o in load_outcomes() if o.use == "fit"]
+    effects = load_effects()
+    efficacy = [_outcome_ref(o, kind) for o in outcomes if o.outcome in ("remission", "response") and kind in o.option]
+    efficacy += [_effect_ref(e) for e in effects if e.parameter == "alpha" and e.option == kind]
+    own = kind in burden_evidence_kinds()
+    if own:
+        burden = [_outcome_ref(o, kind) for o in outcomes if o.outcome in ("burden", "discontinuation") and kind in o.option]
+        burden += [_effect_ref(e) for e in effects if e.parameter == "delta" and e.option == kind]
+    else:  # the population mean of the kinds with burden evidence: every burden row informs it
+        burden = [{**_outcome_ref(o, next(iter(o.option))), "share": 0.0} for o in outcomes
+                  if o.outcome in ("burden", "discontinuation")]
+        burden += [{**_effect_ref(e), "share": 0.0} for e in effects if e.parameter == "delta"]
+    return tuple(efficacy), tuple(burden), own
+
+
+def option_sources(kind: str) -> dict[str, Any]:
+    """The fitted evidence rows behind one option kind's prognosis, as the JSON contract's ``prognosis[].sources``.
+
+    ``efficacy``: the cohorts (``outcomes.csv``, ``use = fit``) with this kind among their options, for remission
+    and response (the ordinal model gives both from the same kind effect), and the relative effects on it
+    (``effects.csv``, ``alpha``); ``share`` is the kind's share of the cohort's option mixture (1: everyone had it).
+    ``burden``: its own burden and stopping-for-side-effects rows and ``delta`` effects; for a kind without burden
+    evidence of its own (``burden_from = "other_options"``) every burden row, which together set the population
+    mean it takes (share 0). Every figure also rests on the parameters all rows share (decline per failure,
+    patient factors, the spread between trials) and on the patient's own trials: docs/model.md.
+    """
+    efficacy, burden, own = _sources(kind)
+    return {"efficacy": [dict(r) for r in efficacy], "burden": [dict(r) for r in burden],
+            "burden_from": "own" if own else "other_options"}
+
+
+def with_sources(records: list[dict[str, Any]], data_hash: str) -> list[dict[str, Any]]:
+    """The contract's prognosis records with ``sources`` added to every option that has figures.
+
+    Only when the posterior was fit to the bundled evidence (``data_hash`` equal to :func:`evidence_hash`): a
+    posterior fit to another registry has other rows behind it, and ``sources`` is then None (the renderers say so).
+    """
+    bundled = data_hash == _bundled_hash()
+    out = []
+    for rec in records:
+        figures = rec.get("contraindicated") is False
+        out.append({**rec, "sources": option_sources(rec["option"]) if figures and bundled else None})
+    return out
+
+
+@lru_cache(maxsize=1)
+def _bundled_hash() -> str:
+    return evidence_hash()

@@ -255,3 +255,120 @@ def crisis_text() -> str:
 
     site = " ".join(os.environ.get("FUTILITY_CRISIS_TEXT", "").split())
     return site[:600] if site else DEFAULT_CRISIS_TEXT
+
+
+# ----- the committee's bottom line: gates in positive words, screens, outcomes, values (issue 14) -------------
+#: Each safety gate as the positive statement that must hold before a futility statement is made (the gate's
+#: name says what holds it back; the committee reads what is checked). Answered "yes" when the gate passes.
+GATE_LABELS = {
+    "screening_incomplete": "Screening for other causes of poor response complete",
+    "screening_positive": "Screening found nothing to treat first",
+    "not_trd": "Meets the criteria for treatment-resistant depression",
+    "guideline_options_untried": "Every guideline option tried adequately or contraindicated",
+    "patient_values_missing": "The patient has valued palliative-focused care themselves",
+}
+
+#: The pseudo-resistance screens (futility.clinical.screening.SCREENS) in words.
+SCREEN_WORDS = {
+    "bipolar": "bipolar disorder",
+    "thyroid": "thyroid",
+    "substance_use": "substance use",
+    "eating_disorder": "eating disorder",
+    "adhd": "ADHD",
+}
+
+#: The five outcomes the patient values (the decision's utility names) in words.
+UTILITY_WORDS = {
+    "remission": "remission (feeling well again)",
+    "response": "response without remission",
+    "no_response": "no response",
+    "significant_burden": "significant side-effect burden",
+    "palliative_focus": "palliative-focused care",
+}
+
+#: A trial's or the ratings' outcome in words.
+OUTCOME_WORDS = {
+    "remission": "remission",
+    "response": "response",
+    "partial_response": "partial response",
+    "non_response": "no response",
+    "unknown": "unknown",
+}
+
+
+def gate_label(gate: str) -> str:
+    """The positive statement of a safety gate ('Meets the criteria for treatment-resistant depression')."""
+    return GATE_LABELS.get(gate, gate.replace("_", " "))
+
+
+def screen_words(screen: str) -> str:
+    """A screen's name in words ('substance_use' -> 'substance use')."""
+    return SCREEN_WORDS.get(screen, screen.replace("_", " "))
+
+
+def utility_words(name: str) -> str:
+    """A utility's name in words ('significant_burden' -> 'significant side-effect burden')."""
+    return UTILITY_WORDS.get(name, name.replace("_", " "))
+
+
+def outcome_words(outcome: str) -> str:
+    """A trial outcome in words ('non_response' -> 'no response')."""
+    return OUTCOME_WORDS.get(outcome, outcome.replace("_", " "))
+
+
+def options_words(options: Iterable[str]) -> str:
+    """Option kinds in words, joined with commas: 'an SNRI medicine, mirtazapine, ECT'."""
+    return ", ".join(short_label(o) for o in options)
+
+
+class GateLine(NamedTuple):
+    """One safety gate as the committee reads it: the positive statement, its answer and what lies behind it."""
+
+    gate: str
+    label: str
+    passed: bool
+    answer: str  # "yes" | "no"
+    detail: str  # '' or what fails it ("not done: thyroid") / what it rests on ("3 adequate trials failed ...")
+    scope: str  # '' or "qualitative judgement only"
+
+    @property
+    def text(self) -> str:
+        """'Screening for other causes of poor response complete: no — not done: thyroid'."""
+        text = f"{self.label}: {self.answer}"
+        if self.detail:
+            text += f" — {self.detail}"
+        if self.scope:
+            text += f" ({self.scope})"
+        return text
+
+
+def gate_line(gate: Any, output: Any = None) -> GateLine:
+    """A gate (typed or dict) in positive words; ``output`` (the assessment, typed or dict) names the screens not
+    done and the trials behind the TRD criteria. Words only: whether it passed is the decision's.
+    """
+    name, passed = str(_field(gate, "gate")), bool(_field(gate, "passed"))
+    items = [str(i) for i in (_field(gate, "items") or [])]
+    detail = ""
+    if name == "screening_incomplete" and not passed and output is not None:
+        not_done = _field(_field(output, "screening"), "not_done") or []
+        detail = "not done: " + ", ".join(screen_words(s) for s in not_done) if not_done else "not complete"
+    elif name == "screening_positive" and not passed:
+        detail = "positive: " + ", ".join(screen_words(s) for s in items)
+    elif name == "not_trd" and output is not None:
+        trd = _field(output, "trd")
+        failed, classes = _field(trd, "adequate_failed_trials"), _field(trd, "distinct_classes_failed")
+        detail = (f"{failed} adequate trial{'' if failed == 1 else 's'} failed, in {classes} "
+                  f"class{'' if classes == 1 else 'es'}")
+    elif name == "guideline_options_untried" and not passed:
+        detail = "not yet tried: " + options_words(items)
+    elif name == "patient_values_missing" and not passed:
+        detail = "a default is used"
+    scope = "qualitative judgement only" if _field(gate, "applies_to") == "qualitative" else ""
+    return GateLine(name, gate_label(name), passed, "yes" if passed else "no", detail, scope)
+
+
+def verdict_words(judgement: Any) -> str:
+    """A futility judgement's verdict: 'met', 'not met' or 'held back by a safety gate' (it would hold without them)."""
+    if _field(judgement, "met"):
+        return "met"
+    return "held back by a safety gate" if _field(judgement, "met_before_gates") else "not met"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from futility.decision._policy import PALLIATIVE, plain_label, short_label
+from futility.rounding import per_100
 
 if TYPE_CHECKING:  # pragma: no cover
     from futility.decision._decide import Decision
@@ -34,7 +35,7 @@ def _gate_words(gate) -> str:
 
 def in_100(p: float) -> str:
     """A probability as a natural frequency: '6 in 100', 'fewer than 1 in 100', '99 in 100'."""
-    n = round(100 * p)
+    n = per_100(p)
     if n < 1:
         return "fewer than 1 in 100"
     if n >= 100:
@@ -49,7 +50,7 @@ def about(p: float) -> str:
 
 
 def _range(lo: float, hi: float) -> str:
-    a, b = round(100 * lo), round(100 * hi)
+    a, b = per_100(lo), per_100(hi)
     if a == b:
         text = in_100(lo)
         return text if text.startswith(("fewer", "more")) else f"close to {text}"
@@ -121,7 +122,7 @@ def plain_summary(d: "Decision") -> str:
         now, tie = thr["p_remission_now"], thr["p_remission_threshold"]
         verb = "would come out ahead" if not thr["preferred_now"] else "would no longer come out ahead"
         more = tie > now
-        if round(100 * now) == round(100 * tie):
+        if per_100(now) == per_100(tie):
             where = f"a few {'more' if more else 'fewer'} people than we think"
         else:
             where = f"{'more' if more else 'fewer'} than {in_100(tie)} people"

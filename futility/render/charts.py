@@ -31,6 +31,7 @@ from futility.render.vocabulary import (
     horizon_sentence,
     plan_name,
 )
+from futility.rounding import people_out_of_100  # noqa: F401 - the one rounding rule, re-exported
 
 _FONT = 'font-family="Helvetica, Arial, sans-serif"'
 
@@ -201,26 +202,6 @@ class IconGroup:
     colour: str
     filled: bool = True
     term: str = ""
-
-
-def people_out_of_100(shares: Sequence[float]) -> list[int]:
-    """Round shares (summing to at most 1) to whole people out of 100, keeping the total at 100.
-
-    The last share is taken as the remainder when the shares add up to less than 1 (shares above 1 in
-    total are scaled down). Largest-remainder rounding keeps every count within one person of its exact value.
-    """
-    clipped = [min(max(float(s), 0.0), 1.0) for s in shares]
-    total = sum(clipped)
-    if total > 1.0:
-        clipped = [s / total for s in clipped]
-    else:
-        clipped[-1] += 1.0 - total
-    exact = [100.0 * s for s in clipped]
-    counts = [math.floor(x) for x in exact]
-    order = sorted(range(len(exact)), key=lambda i: exact[i] - counts[i], reverse=True)
-    for i in order[: max(100 - sum(counts), 0)]:
-        counts[i] += 1
-    return counts
 
 
 def people_counts(probabilities: Sequence[float]) -> list[int]:

@@ -12,11 +12,15 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from futility.render.palette import OKABE_ITO
+from futility.rounding import per_100
 
 __all__ = [
     "HORIZON_ICON_GROUPS", "HORIZON_QUANTITIES", "ICON_GROUPS", "OUTCOME_COLOURS", "OUTLINE", "PALLIATIVE",
     "TRIAL_OUTCOME_COLOURS", "IconWords", "burden_sentence", "counts_words", "horizon_curve_words", "horizon_sentence",
     "option_label", "option_words", "outcome_sentence", "period_words", "plan_name", "scores_words", "short_label",
+    "GATE_LABELS", "OUTCOME_WORDS", "SCREEN_WORDS", "UTILITY_WORDS", "GateLine", "gate_label", "gate_line", "options_words",
+    "outcome_words", "screen_words", "utility_words", "verdict_words", "kind_words", "evidence_row_words",
+    "evidence_summary", "BURDEN_FROM_OTHERS", "NO_SOURCES",
 ]
 
 PALLIATIVE = "palliative_focus"
@@ -110,7 +114,7 @@ def outcome_sentence(option_name: str, groups: Iterable[Any], interval: tuple[fl
         f"{counts['no_response']} do not improve much."
     )
     if interval is not None:
-        low, high = (round(100 * v) for v in interval)
+        low, high = (per_100(v) for v in interval)
         text += f" The evidence is compatible with anywhere from {low} to {high} in 100 feeling well again."
     return text
 
@@ -120,7 +124,7 @@ def burden_sentence(option_name: str, groups: Iterable[Any], interval: tuple[flo
     count = list(groups)[0].count
     text = f"Of 100 people like you who try {option_name}, about {count} have significant side effects."
     if interval is not None:
-        low, high = (round(100 * v) for v in interval)
+        low, high = (per_100(v) for v in interval)
         text += f" The evidence is compatible with anywhere from {low} to {high} in 100."
     return text
 
@@ -206,7 +210,7 @@ def horizon_sentence(label: str, month: int, outcome: Any) -> str:
 
     ever, now = _field(outcome, "p_ever_remitted"), _field(outcome, "p_in_remission")
     counts = [g.count for g in horizon_icon_groups(outcome)]
-    low, high = round(100 * _field(ever, "hdi_low")), round(100 * _field(ever, "hdi_high"))
+    low, high = per_100(_field(ever, "hdi_low")), per_100(_field(ever, "hdi_high"))
     text = (f"Over the next {period_words(month)}, {_in_100(counts[0] + counts[1], _field(ever, 'mean'))} people like "
             f"you would be well at least once (between {low} and {high} in 100); "
             f"{_in_100(counts[0], _field(now, 'mean'))} would be well at that point.")
@@ -265,7 +269,7 @@ GATE_LABELS = {
     "screening_positive": "Screening found nothing to treat first",
     "not_trd": "Meets the criteria for treatment-resistant depression",
     "guideline_options_untried": "Every guideline option tried adequately or contraindicated",
-    "patient_values_missing": "The patient has valued palliative-focused care themselves",
+    "patient_values_missing": "The patient has given and confirmed their own values",
 }
 
 #: The pseudo-resistance screens (futility.clinical.screening.SCREENS) in words.
@@ -362,7 +366,7 @@ def gate_line(gate: Any, output: Any = None) -> GateLine:
     elif name == "guideline_options_untried" and not passed:
         detail = "not yet tried: " + options_words(items)
     elif name == "patient_values_missing" and not passed:
-        detail = "a default is used"
+        detail = ("defaults used for: " + ", ".join(utility_words(i) for i in items)) if items else "given, not yet confirmed"
     scope = "qualitative judgement only" if _field(gate, "applies_to") == "qualitative" else ""
     return GateLine(name, gate_label(name), passed, "yes" if passed else "no", detail, scope)
 
@@ -372,3 +376,45 @@ def verdict_words(judgement: Any) -> str:
     if _field(judgement, "met"):
         return "met"
     return "held back by a safety gate" if _field(judgement, "met_before_gates") else "not met"
+
+
+def kind_words(kind: str) -> str:
+    """An option kind as a class name for a past trial: 'SNRI medicine', 'tricyclic medicine', 'adding lithium'
+    (the plain label without its article; 'another SSRI medicine' reads wrongly of a trial already given).
+    """
+    label = short_label(kind)
+    for article in ("another ", "an ", "a "):
+        if label.startswith(article):
+            return label[len(article):]
+    return label
+
+
+def evidence_row_words(ref: Any) -> str:
+    """One evidence row behind a figure: 'Rush AJ et al 2006: remission, 250 patients (tag V; stard_l2_...)'."""
+    outcome = str(_field(ref, "outcome"))
+    n, share = _field(ref, "n"), float(_field(ref, "share"))
+    what = "relative effect on " + outcome if _field(ref, "table") == "effects" else outcome
+    size = f", {n:,} patients" if n is not None else ""
+    if 0.0 < share < 1.0:
+        size += f" ({100 * share:.0f}% of them on this option)"
+    return f"{_field(ref, 'citation')}: {what}{size} (tag {_field(ref, 'tag')}; {_field(ref, 'id')})"
+
+
+def evidence_summary(refs: Iterable[Any], *, limit: int = 3) -> str:
+    """The studies behind a figure in one line: 'Rush AJ et al 2006; Popova V et al 2019 and 2 more (8 rows)'."""
+    refs = list(refs)
+    if not refs:
+        return "no evidence row"
+    names = list(dict.fromkeys(str(_field(r, "citation")) for r in refs))
+    text = "; ".join(names[:limit])
+    if len(names) > limit:
+        text += f" and {len(names) - limit} more"
+    return text + f" ({len(refs)} row{'' if len(refs) == 1 else 's'})"
+
+
+#: Said where an option's burden figure rests on no burden study of its own.
+BURDEN_FROM_OTHERS = ("no study of this option reports side-effect burden: the figure is the population mean "
+                      "of the options that have burden rows, with its spread")
+#: Said where a stored record carries no evidence rows (stored before they existed, or another registry's posterior).
+NO_SOURCES = ("evidence rows not recorded in this assessment (stored before they were kept, or a posterior fit to "
+              "other evidence: see the model's data hash)")

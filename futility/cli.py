@@ -76,7 +76,7 @@ app = typer.Typer(
 )
 
 #: Command modules; a module missing while under construction is skipped, not fatal.
-COMMAND_MODULES = ("assess", "fit", "records", "serve", "validate")
+COMMAND_MODULES = ("assess", "fit", "import_fhir", "records", "serve", "validate")
 
 for _name in COMMAND_MODULES:
     try:

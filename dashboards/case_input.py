@@ -78,6 +78,34 @@ def row_problems(problems: list[tuple[str, str]]) -> tuple[dict[int, list[str]],
     return by_row, other
 
 
+def gaps_html(lines: list[str]) -> str:
+    """What an imported health record does not say, one item per gap (beside the trials table)."""
+    if not lines:
+        return ""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (f'<div class="fu-gaps" role="status"><b>Not in the health record: please complete</b> '
+            f"({len(lines)})<ul>{items}</ul></div>")
+
+
+def import_fhir_text(session: CaseSession, text: str, name: str) -> list[str]:
+    """Import a FHIR R4 record into ``session`` through its own ``load_text`` (the case YAML with its gaps);
+    the gap lines, or [] when the record was refused (then the problem is the session's, naming the resource).
+    """
+    import datetime as dt
+
+    from futility.errors import UserError
+    from futility.record import import_record, require_fhir
+
+    try:
+        require_fhir("importing a health record")
+        result = import_record(text, today=dt.date.today())
+    except UserError as exc:
+        session._fail([(getattr(exc, "where", ""), getattr(exc, "problem", str(exc)))], text=None, name=name)
+        return []
+    session.load_text(result.yaml_text(), name=name, fmt="yaml")
+    return [f"left out: {where}: {what}" for where, what in result.skipped] + result.gap_lines
+
+
 def problems_html(problems: list[tuple[str, str]]) -> str:
     """Every problem with its field, as an alert list (role=alert so screen readers announce it)."""
     if not problems:
@@ -99,6 +127,11 @@ class CaseInputView(Viewer):
         self._table_attempt = False
         self.upload = pn.widgets.FileInput(accept=".yaml,.yml,.json", multiple=False, label="Case file")
         self.upload.param.watch(self._on_upload, "value")
+        self.fhir_upload = pn.widgets.FileInput(accept=".json,.ndjson", multiple=False, label="Health record (FHIR R4)")
+        self.fhir_upload.param.watch(self._on_fhir_upload, "value")
+        self.gaps = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-gaps-pane"])
+        self._gap_lines: list[str] = []
+        self._gap_case = ""
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(columns=[*TRIAL_COLUMNS, "check"]),
             show_index=False,
@@ -127,8 +160,11 @@ class CaseInputView(Viewer):
             self.problems,
             pn.pane.Markdown("### Load a case file"),
             self.upload,
+            pn.pane.Markdown("### Import from the health record\nA FHIR R4 Bundle or NDJSON export: the case is filled "
+                             "from it, and what the record does not say is listed beside the trials to complete."),
+            self.fhir_upload,
             pn.pane.Markdown("### Trials (oldest first)\nThe *check* column shows the problems of each trial."),
-            self.table,
+            pn.Row(self.table, self.gaps, sizing_mode="stretch_width"),
             pn.Row(self.add_row, self.apply_table),
             pn.pane.Markdown("### The whole case as text"),
             self.text,
@@ -151,6 +187,26 @@ class CaseInputView(Viewer):
         except Exception:  # noqa: BLE001 - never into Panel, which would log the uploaded bytes
             self.session._fail([("", "the file could not be read as a case (YAML or JSON)")], text=text, name=name)
 
+    def _on_fhir_upload(self, event: Any) -> None:
+        data = event.new
+        if not data:
+            return
+        name = self.fhir_upload.filename or "record"
+        try:
+            text = data.decode("utf-8-sig") if isinstance(data, bytes) else str(data)
+        except UnicodeDecodeError:
+            self.session._fail([("", "the record is not UTF-8 text (expected FHIR JSON or NDJSON)")], text=None, name=name)
+            return
+        try:
+            lines = import_fhir_text(self.session, text, name)
+        except Exception:  # noqa: BLE001 - never into Panel, which would log the record
+            self.session._fail([("", "the record could not be imported")], text=None, name=name)
+            lines = []
+        s = self.session
+        self._gap_lines = lines
+        self._gap_case = s.case.id if s.case is not None and not s.pending else s.draft_id
+        self._redraw()
+
     def _redraw(self, *_events: Any) -> None:
         """Table, text, status and problems, all from one case: the draft while one is pending, else the case."""
         s = self.session
@@ -172,6 +228,8 @@ class CaseInputView(Viewer):
         frame["check"] = ["; ".join(by_row.get(i, [])) for i in range(len(frame))]
         self.table.value = frame
         self.text.value = s.case_text
+        shown = s.draft_id if s.pending else (s.case.id if s.case is not None else "")
+        self.gaps.object = gaps_html(self._gap_lines) if getattr(self, "_gap_case", "") and shown == self._gap_case else ""
 
     def _add_row(self, _event: Any) -> None:
         frame = self.table.value.copy()

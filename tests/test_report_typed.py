@@ -92,8 +92,9 @@ def test_context_holds_the_typed_parts(case_dict):
     assert context["decision"]["quantitative"] is typed.decision.quantitative_futility
     assert context["sensitivity"]["tornado"] == typed.decision.sensitivity.tornado
     assert context["maudsley"] == typed.staging.maudsley.model_dump()
-    assert [u["name"] for u in context["decision"]["utilities"]] == [
-        "remission", "response", "no response", "significant burden", "palliative focus"]  # the contract's order
+    assert [u["name"] for u in context["decision"]["utilities"]] == [  # the contract's order, in words
+        "remission (feeling well again)", "response without remission", "no response", "significant side-effect burden",
+        "palliative-focused care"]
 
 
 def test_report_of_a_stored_record_equals_the_report_of_what_was_saved(case_dict):

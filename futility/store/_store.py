@@ -389,6 +389,30 @@ class CaseStore:
             raise StoreError(f"no case '{case_id}' in {self.display_url} (see 'futility cases list')")
         return [self._record(r) for r in rows]
 
+    @_db_errors
+    def find_assessment(self, case_id: str, assessment: Any) -> AssessmentRecord | None:
+        """The newest stored assessment of ``case_id`` whose outputs are exactly ``assessment``, or None.
+
+        ``assessment`` is what was (or would be) passed to :meth:`save_assessment`: an ``Assessment`` or its dict.
+        Equal means the same canonical JSON (every field, every digit), so an assessment re-valued since it was saved
+        is not found. The record is checked against its hash, like :meth:`get_assessment`. The dashboard uses it to
+        stamp an exported report with the stored id and hash.
+        """
+        if hasattr(assessment, "to_dict"):
+            assessment = assessment.to_dict()
+        if not isinstance(assessment, dict):
+            raise StoreError("assessment: must be an assessment mapping (the JSON contract)")
+        if not isinstance(case_id, str) or not case_id:
+            raise StoreError("case id: must be a non-empty string")
+        stored_form = canonical_json(assessment, "assessment")
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(assessments)
+                .where(assessments.c.case_id == case_id, assessments.c.assessment_json == stored_form)
+                .order_by(assessments.c.id.desc()).limit(1)
+            ).first()
+        return None if row is None else self._record(row)
+
     def latest(self, case_id: str) -> AssessmentRecord:
         """The most recent assessment of ``case_id``."""
         return self.history(case_id)[-1]

@@ -21,10 +21,11 @@ from futility.contract import AssessmentOutput
 from futility.errors import UserError
 from futility.extras import require_extra
 from futility.render.charts import svg_img
+from futility.render.report._bottom_line import BottomLine, bottom_line
 from futility.render.report._context import build_context
 from futility.render.vocabulary import short_label
 
-__all__ = ["DECISION_STATEMENT", "build_context", "check_out_path", "html_to_pdf", "render_html", "render_record", "write_report"]
+__all__ = ["DECISION_STATEMENT", "BottomLine", "bottom_line", "build_context", "check_out_path", "html_to_pdf", "render_html", "render_record", "write_report"]
 
 DECISION_STATEMENT = (
     "This report supports a decision; it does not make one. The treating team, the patient and the "

@@ -18,14 +18,24 @@ from futility.contract import AssessmentOutput, Decision, Horizon, Measurement, 
 from futility.render import charts
 from futility.render.palette import OKABE_ITO
 from futility.render.vocabulary import (
+    BURDEN_FROM_OTHERS,
+    NO_SOURCES,
     PALLIATIVE,
     counts_words,
     crisis_text,
+    evidence_row_words,
+    evidence_summary,
+    gate_label,
+    gate_line,
     horizon_curve_words,
+    kind_words,
+    outcome_words,
     period_words,
     plan_name,
     scores_words,
+    screen_words,
     short_label,
+    utility_words,
 )
 
 ROMAN = {0: "0 (not resistant)", 1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
@@ -111,14 +121,14 @@ def _trials(case: dict[str, Any], assessment: AssessmentOutput) -> list[dict[str
         rows.append({
             "index": i + 1,
             "agent": entered.get("agent"),
-            "drug_class": "" if out is None else out.drug_class.replace("_", " "),
+            "drug_class": "" if out is None else kind_words(out.drug_class),
             "augments": None if entered.get("augments") is None else entered["augments"] + 1,
             "dose": dose or "–",
             "weeks": _g(entered.get("weeks")),
             "adherence": _fmt_pct(entered.get("adherence")) if entered.get("adherence") is not None else "–",
             "scores": scores or "–",
             "reduction": "–" if reduction is None else f"{reduction:.0f}%",
-            "outcome": ("unknown" if out is None else out.outcome).replace("_", " "),
+            "outcome": outcome_words("unknown" if out is None else out.outcome),
             "burden": entered.get("burden") or "–",
             "significant_burden": None if out is None else out.significant_burden,
             "adequate": None if out is None else out.adequate,
@@ -138,17 +148,42 @@ def _icon_options(assessment: AssessmentOutput) -> set[str]:
     return chosen or {p.option for p in assessment.prognosis[:ICON_OPTIONS]}
 
 
+def _evidence(assessment: AssessmentOutput) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Per option the evidence behind its figures (a line and every row), and the population burden rows listed once."""
+    by_option: dict[str, dict[str, Any]] = {}
+    population: list[str] = []
+    for p in assessment.prognosis:
+        if p.contraindicated:
+            continue
+        if p.sources is None:
+            by_option[p.option] = {"efficacy": NO_SOURCES, "burden": NO_SOURCES, "efficacy_rows": [], "burden_rows": []}
+            continue
+        own = p.sources.burden_from == "own"
+        if not own and not population:
+            population = [evidence_row_words(r) for r in p.sources.burden]
+        by_option[p.option] = {
+            "efficacy": evidence_summary(p.sources.efficacy),
+            "efficacy_rows": [evidence_row_words(r) for r in p.sources.efficacy],
+            "burden": evidence_summary(p.sources.burden) if own else "population mean of the options with burden rows",
+            "burden_rows": [evidence_row_words(r) for r in p.sources.burden] if own else [],
+        }
+    return by_option, population
+
+
 def _prognosis(assessment: AssessmentOutput) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows, icons = [], []
     pictured = _icon_options(assessment)
+    evidence, _ = _evidence(assessment)
     for p in assessment.prognosis:
         rows.append({
             "option": short_label(p.option),
+            "kind": p.option,
             "remission": _interval(p.p_remission),
             "response": _interval(p.p_response),
             "burden": _interval(p.p_burden) if p.burden_known else "not known (no study of this option reports it)",
             "contraindicated": p.contraindicated,
             "note": p.evidence_note,
+            "evidence": evidence.get(p.option),
         })
         if p.contraindicated or p.option not in pictured:
             continue
@@ -178,7 +213,7 @@ def _decision(decision: Decision) -> dict[str, Any]:
     } for o in options]
     eu_rows = [(short_label(o.option), o.expected_utility.mean, o.expected_utility.hdi_low, o.expected_utility.hdi_high)
                for o in options]
-    utilities = [{"name": name.replace("_", " "), **utility.model_dump()} for name, utility in decision.utilities]
+    utilities = [{"name": utility_words(name), **utility.model_dump()} for name, utility in decision.utilities]
     return {
         "rows": rows,
         "eu_svg": charts.interval_plot(eu_rows, "Expected utility of each option (0 worst, 1 best)",
@@ -187,6 +222,8 @@ def _decision(decision: Decision) -> dict[str, Any]:
         "quantitative": decision.quantitative_futility,
         "qualitative": decision.qualitative_futility,
         "gates": decision.gates,
+        "quantitative_held": [gate_label(g) for g in decision.quantitative_futility.held_back_by],
+        "qualitative_held": [gate_label(g) for g in decision.qualitative_futility.held_back_by],
         "summary": decision.summary,
         "technical_summary": decision.technical_summary,
         "warnings": decision.warnings,
@@ -255,6 +292,8 @@ def _horizon(horizon: Horizon | None) -> dict[str, Any] | None:
             "qalys": _months_interval(end.qalys, 2),
             "p_best": plan.p_best,
             "expected_loss": plan.expected_loss,
+            "steps": [short_label(k) for k in plan.steps],
+            "sources": plan.sources,
         })
     icons = []
     plans = {p.plan: p for p in horizon.plans}
@@ -367,10 +406,12 @@ def build_context(assessment: AssessmentOutput | dict[str, Any], case: Case | di
     ``case`` a :class:`~futility.case.Case` or the case dict as entered (a stored record's, shown as stored).
     """
     from futility import __version__
+    from futility.render.report._bottom_line import bottom_line
 
     output = as_output(assessment)
     case_dict = _case_dict(case)
     prognosis_rows, icons = _prognosis(output)
+    _, population_burden = _evidence(output)
     shown = [p for p in output.prognosis if not p.contraindicated]
     remission_rows = [(short_label(p.option), *_mean_interval(p.p_remission)) for p in shown]
     burden_rows = [(short_label(p.option), *_mean_interval(p.p_burden)) for p in shown]
@@ -382,6 +423,11 @@ def build_context(assessment: AssessmentOutput | dict[str, Any], case: Case | di
         "generated_at": generated_at or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "record": record,
         "reviews": list(reviews),
+        "bottom_line": bottom_line(output),
+        "gate_lines": [gate_line(g, output) for g in output.decision.gates],
+        "population_burden": population_burden,
+        "burden_from_others": BURDEN_FROM_OTHERS,
+        "screen_words": screen_words,
         "patient": {
             "age": age_text(case_dict.get("age"), identifiable),
             "sex": case_dict.get("sex", "unknown"),

@@ -10,6 +10,7 @@ It can be driven without a browser: set a values parameter and read ``decision``
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -143,6 +144,10 @@ class CaseSession(param.Parameterized):
     )
 
     stated = param.List(default=[], doc="values the patient has given (case file or moved here); others are defaults")
+    recorded = param.Dict(default={}, doc="per stated value: who set it, how and when ({set_by, method, on}), as in the case file")
+    confirmed = param.Dict(default=None, allow_None=True, doc="the patient's confirmation ({by, on}); None until 'these are my answers'")
+    answerer: param.Selector = param.Selector(default="patient", objects=["patient", "patient_with_clinician", "proxy"],
+                              doc="who is giving the values now (recorded with each value)")
     update_ms = param.Number(default=0.0, doc="server-side time of the last re-decision, in milliseconds")
     db_url = param.String(default=None, allow_None=True, doc="case store URL (None: FUTILITY_DB or the user file)")
 
@@ -150,6 +155,7 @@ class CaseSession(param.Parameterized):
         super().__init__(**params)
         self._assess = assess_fn or _default_assess
         self._loading = False
+        self._method = "rating_scale"  # how the values being set now are given (set_values)
 
     # ----- loading -------------------------------------------------------------------------------
     def load_path(self, path: str | Path | None = None) -> bool:
@@ -224,6 +230,9 @@ class CaseSession(param.Parameterized):
         sliders = {n: float(getattr(utilities, n).value) for n in VALUE_NAMES}
         # the patient's own values are those the decision used as the patient's (its source), none other
         stated = [n for n in VALUE_NAMES if getattr(utilities, n).source == "patient"]
+        given = case.values
+        recorded = {n: r.model_dump(mode="json") for n, r in given.recorded.items()} if given is not None else {}
+        confirmed = given.confirmed.model_dump(mode="json") if given is not None and given.confirmed is not None else None
         self._loading = True
         try:
             self.param.update(
@@ -237,6 +246,8 @@ class CaseSession(param.Parameterized):
                 problems=[],
                 message=f"Loaded case {case.id}" + (f" from {name}" if name else ""),
                 stated=stated,
+                recorded=recorded,
+                confirmed=confirmed,
                 pending=False,
                 draft=None,
                 draft_id="",
@@ -294,7 +305,8 @@ class CaseSession(param.Parameterized):
             try:
                 # the sliders go back to the defaults: they must not show the closed patient's values
                 defaults = {n: self.param[n].default for n in VALUE_NAMES}
-                update.update(case=None, assessment=None, output=None, current=None, decision=None, stated=[], **defaults)
+                update.update(case=None, assessment=None, output=None, current=None, decision=None, stated=[], recorded={},
+                              confirmed=None, **defaults)
                 self.param.update(**update)
             finally:
                 self._loading = False
@@ -316,24 +328,58 @@ class CaseSession(param.Parameterized):
 
     # ----- values ---------------------------------------------------------------------------------
     def values(self) -> Values:
-        """The values the patient has stated (case file or sliders); the rest left to the defaults."""
-        return Values(**{n: (getattr(self, n) if n in self.stated else None) for n in VALUE_NAMES})
+        """The values the patient has stated (case file or sliders), with who set each, when and how, and the
+        confirmation when given; the rest left to the defaults.
+        """
+        given = {n: (getattr(self, n) if n in self.stated else None) for n in VALUE_NAMES}
+        recorded = {n: r for n, r in self.recorded.items() if n in self.stated}
+        return Values.model_validate({**given, "recorded": recorded, "confirmed": self.confirmed})
 
-    def set_values(self, **values: float) -> None:
-        """Set one or more values as the patient's own (what a slider move does)."""
-        self.param.update(**values)
+    def case_with_values(self) -> Case | None:
+        """The case on screen with the values as now given (what the case store saves)."""
+        if self.case is None:
+            return None
+        return self.case.model_copy(update={"values": self.values()})
+
+    def set_values(self, method: str = "rating_scale", **values: float) -> None:
+        """Set one or more values as the patient's own (what moving a slider does; ``method`` is how they were
+        given: ``rating_scale`` or ``standard_gamble``). Any change withdraws an earlier confirmation.
+        """
+        self._method = method
+        try:
+            self.param.update(**values)
+        finally:
+            self._method = "rating_scale"
+
+    def confirm_values(self) -> bool:
+        """The patient's "these are my answers": only when all five values are given; False (and a message)
+        otherwise. Recorded with who answered and today's date; the decision is re-run (the values gate).
+        """
+        if self.assessment is None:
+            return False
+        missing = [n for n in VALUE_NAMES if n not in self.stated]
+        if missing:
+            self.message = "Not confirmed: first answer " + ", ".join(m.replace("_", " ") for m in missing) + "."
+            return False
+        self.confirmed = {"by": self.answerer, "on": dt.date.today().isoformat()}
+        self.message = "Values confirmed."
+        self.redecide()
+        return True
 
     @param.depends(*VALUE_NAMES, watch=True)
     def _values_changed(self) -> None:
         if self._loading or self.assessment is None:
             return
-        changed = [n for n in VALUE_NAMES if n not in self.stated]
-        if changed:
-            # Only the moved sliders become the patient's: compare with the values the decision used.
-            used = self.decision.utilities if self.decision is not None else None
-            moved = [n for n in changed if used is None or abs(getattr(self, n) - float(getattr(used, n).value)) > 1e-9]
-            if moved:
-                self.stated = self.stated + moved
+        used = self.decision.utilities if self.decision is not None else None
+        # Only the moved sliders become the patient's: compare with the values the decision used.
+        moved = [n for n in VALUE_NAMES if used is None or abs(getattr(self, n) - float(getattr(used, n).value)) > 1e-9]
+        if moved:
+            today = dt.date.today().isoformat()
+            self.stated = self.stated + [n for n in moved if n not in self.stated]
+            self.recorded = {**self.recorded, **{n: {"set_by": self.answerer, "method": self._method,
+                                                     "on": today} for n in moved}}
+            if self.confirmed is not None:
+                self.confirmed = None  # a changed answer must be confirmed again
         self.redecide()
 
     def redecide(self) -> None:

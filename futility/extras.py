@@ -18,6 +18,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "model": ("pymc", "pytensor", "nutpie", "numba", "arviz", "xarray", "h5netcdf"),
     "dashboard": ("panel", "param", "bokeh"),
     "pdf": ("xhtml2pdf",),
+    "fhir": ("fhir",),
 }
 
 

@@ -324,7 +324,7 @@ def test_closing_a_case_resets_the_sliders_to_the_defaults(app) -> None:
     upload(app, dump(bad), "v-bad.yaml")
     assert s.case is None
     assert s.palliative_focus == pytest.approx(s.param["palliative_focus"].default)
-    assert app.consultation.values.sliders["palliative_focus"].value == pytest.approx(s.param["palliative_focus"].default)
+    assert app.consultation.values.sliders["palliative_focus"].value == pytest.approx(10 * s.param["palliative_focus"].default)  # 0-10
 
 
 def test_reset_values_keeps_a_pending_draft_of_the_same_case(app) -> None:

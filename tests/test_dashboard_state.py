@@ -41,14 +41,18 @@ def test_demo_loads_with_the_case_values_on_the_sliders(session: CaseSession) ->
 
 def test_values_slider_changes_the_comparison(app, session: CaseSession) -> None:
     """Moving the palliative-focus value re-runs the decision and the comparison chart shows it."""
+    assert session.confirm_values()  # the demo's values are all given: the comparison is drawn once confirmed
     before_chart = dict(app.consultation.comparison.source.data)
     before = _eu(session.decision, "palliative_focus")
-    app.consultation.values.sliders["palliative_focus"].value = 0.9
+    app.consultation.values.sliders["palliative_focus"].value = 9  # the 0-10 scale: 9 is a utility of 0.9
     after = _eu(session.decision, "palliative_focus")
     assert before != pytest.approx(after)
     assert after == pytest.approx(0.9)
+    assert session.confirmed is None  # a changed answer withdraws the confirmation, and the comparison waits
+    assert "appears here once you have answered" in app.consultation.comparison_text.object
+    assert session.confirm_values()
     assert app.consultation.comparison.source.data["mean"] != before_chart["mean"]
-    assert "90 out of 100" in app.consultation.comparison_text.object
+    assert "care focused on comfort fits best: 90 out of 100 (your own rating" in app.consultation.comparison_text.object
 
 
 def test_raising_remission_value_changes_active_options_only(session: CaseSession) -> None:
@@ -239,10 +243,12 @@ def test_real_assessment_of_the_demo_case() -> None:
     assert s.load_path(demo_case_path()), s.problems
     assert s.output.model.n_draws > 0
     app = create_app(session=s)
+    assert s.confirm_values()
     before = app.consultation.comparison_text.object
     shown = {r["option"] for r in comparison_rows(s.decision)}
     assert shown == {o.option for o in s.output.decision.options}
-    app.consultation.values.sliders["palliative_focus"].value = round(1.0 - s.palliative_focus, 2)
+    app.consultation.values.sliders["palliative_focus"].value = round(10 * (1.0 - s.palliative_focus), 1)
+    assert s.confirm_values()
     assert app.consultation.comparison_text.object != before
     assert _eu(s.decision, "palliative_focus") == pytest.approx(s.palliative_focus)
 

@@ -211,7 +211,7 @@ def test_option_cards_say_what_each_option_is_like():
     interval = _summary(0.1, 0.05, 0.15)
     prognosis = [_prognosis_row(k, interval, _summary(0.2, 0.1, 0.3), interval) for k in ("ect", "ssri")]
     html_text = option_cards_html(prognosis)
-    assert html_text.count("What it is like:") == 2
+    assert html_text.count("What it is like:") == 3  # the two options and care focused on comfort
     assert "Semkovska" in html_text
     assert option_experience("serotonin_modulator") is None
 

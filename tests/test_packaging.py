@@ -60,7 +60,7 @@ def _distribution(module: str) -> str:
 def test_declared_dependencies_are_exactly_the_imports():
     """Core plus extras name every distribution the package imports, and nothing it does not import."""
     imported = {_distribution(m) for m in _imported_modules()}
-    declared = _declared(None) | _declared("model") | _declared("dashboard") | _declared("pdf")
+    declared = _declared(None) | _declared("model") | _declared("dashboard") | _declared("pdf") | _declared("fhir")
     assert declared - RUNTIME_ONLY == imported
     assert RUNTIME_ONLY <= _declared("model")
 

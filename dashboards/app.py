@@ -16,10 +16,11 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from futility.dashboards.a11y import install as install_a11y
 from futility.dashboards.case_input import CaseInputView
 from futility.dashboards.committee import CommitteeView
 from futility.dashboards.consultation import ConsultationView
-from futility.dashboards.palette import STYLESHEETS
+from futility.dashboards.palette import STYLESHEETS, ConsultationDesign
 from futility.dashboards.state import CaseSession
 from futility.render.vocabulary import PATIENT_TITLE
 
@@ -33,7 +34,8 @@ def _extension() -> None:
 
     install()  # no payload, file name or exception text from a callback ever reaches a log
     local_assets()
-    pn.extension("tabulator", notifications=False)
+    # the design puts style.css on every component (16 px text, AA contrast, rows that stack at 768 px)
+    pn.extension("tabulator", notifications=False, design=ConsultationDesign)
 
 
 class DashboardApp(Viewer):
@@ -121,6 +123,7 @@ def create_app(case_path: str | Path | None = None, *, db_url: str | None = None
     A case that fails validation still opens the app, on the case-input view, with the problems shown.
     """
     _extension()
+    install_a11y(pn.state.curdoc)  # slider handles named by their question, tabs reachable by keyboard
     if session is None:
         session = CaseSession(db_url=db_url)
         ok = session.load_path(case_path)

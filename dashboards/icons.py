@@ -1,5 +1,8 @@
 """Icon arrays in the dashboard: the shared SVG (:mod:`futility.render.charts`) as one image, and an HTML legend.
 
+People are drawn solid (the event), striped (part of it: response without remission) or outlined (none):
+a shape cue besides colour, the same in the picture and in the legend's swatches.
+
 Icon arrays with a fixed denominator of 100 are what IPDAS recommends for showing outcome chances
 (Trevena et al., BMC Med Inform Decis Mak 2013;13 Suppl 2:S7). The groups, their rounding to whole
 people and the picture are the report's too; only the page furniture is here.
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import html
 
-from futility.render.charts import IconGroup, icon_array_svg, svg_img
+from futility.render.charts import IconGroup, icon_array_svg, icon_style, svg_img
 from futility.render.vocabulary import OUTLINE
 
 
@@ -24,10 +27,15 @@ def legend_html(groups: list[IconGroup]) -> str:
     """A legend naming each group with its count, so the numbers are there in words too."""
     items = []
     for group in groups:
-        colour = group.colour if group.filled else OUTLINE
-        background = group.colour if group.filled else "#FFFFFF"
+        style = icon_style(group)
+        if style == "striped":  # the same stripes as the people in the picture
+            background = f"repeating-linear-gradient(180deg,{group.colour} 0 2px,#FFFFFF 2px 3px)"
+            colour = group.colour
+        else:
+            colour = group.colour if style == "filled" else OUTLINE
+            background = group.colour if style == "filled" else "#FFFFFF"
         items.append(
-            f'<li><span class="fu-swatch" style="background:{background};border:1px solid {colour}" aria-hidden="true"></span>'
-            f"<b>{group.count}</b> {html.escape(group.label)}</li>"
+            f'<li><span class="fu-swatch fu-swatch-{style}" style="background:{background};border:1px solid {colour}" '
+            f'aria-hidden="true"></span><b>{group.count}</b> {html.escape(group.label)}</li>'
         )
     return f'<ul class="fu-legend">{"".join(items)}</ul>'

@@ -241,9 +241,29 @@ def icon_groups(entry: dict[str, Any]) -> tuple[list[IconGroup] | None, list[Ico
     return outcome, burden_groups(float(bur["mean"])) if known else None
 
 
+#: Groups drawn striped rather than solid: an improvement short of remission, or a remission that did not last.
+#: Solid (the event), striped (part of it) and outlined (not) differ in shape, so the array reads without colour.
+STRIPED = frozenset({"response", "remitted_before"})
+
+
+def icon_style(group: IconGroup) -> str:
+    """How a group's people are drawn: "filled" (solid), "striped" (solid with white bands across) or "outlined"."""
+    if not group.filled:
+        return "outlined"
+    return "striped" if group.key in STRIPED else "filled"
+
+
+#: White bands laid over a solid person (or legend swatch) to stripe it; outside the figure they fall on the
+#: white page and do not show. No pattern or clip path: the report allows no ``url(`` reference.
+_BANDS = ('<g fill="#FFFFFF" stroke="none"><rect x="0" y="1.9" width="10" height="0.9"/>'
+          '<rect x="0" y="5.6" width="10" height="0.9"/><rect x="0" y="7.9" width="10" height="0.9"/></g>')
+
+
 #: One person: a head and shoulders, drawn in a 10 x 10 cell.
-_PERSON = ('<symbol id="{sid}" viewBox="0 0 10 10" width="{size}" height="{size}">'
-           '<circle cx="5" cy="2.4" r="2"/><path d="M1.2 10 V7.4 Q1.2 4.8 5 4.8 Q8.8 4.8 8.8 7.4 V10 Z"/></symbol>')
+_FIGURE = '<circle cx="5" cy="2.4" r="2"/><path d="M1.2 10 V7.4 Q1.2 4.8 5 4.8 Q8.8 4.8 8.8 7.4 V10 Z"/>'
+_PERSON = '<symbol id="{sid}" viewBox="0 0 10 10" width="{size}" height="{size}">' + _FIGURE + "</symbol>"
+#: The same person striped (:data:`STRIPED`).
+_STRIPED_PERSON = '<symbol id="{sid}" viewBox="0 0 10 10" width="{size}" height="{size}">' + _FIGURE + _BANDS + "</symbol>"
 
 
 def icon_array_svg(groups: Sequence[IconGroup], title: str, desc: str | None = None, *, uid: str, size: int = 17,
@@ -251,7 +271,8 @@ def icon_array_svg(groups: Sequence[IconGroup], title: str, desc: str | None = N
     """100 people in a 10 x 10 grid filled row by row in group order, with ``title`` (and ``desc``) as its text
     alternative; ``legend`` adds a legend under the grid naming each group with its count (for the report).
 
-    Filled icons carry the event; outlined ones do not, so the array reads without colour too. Each group is
+    Solid icons carry the event, striped ones part of it (:data:`STRIPED`: response without remission, a
+    remission that did not last) and outlined ones none, so the array reads without colour too. Each group is
     one CSS class scoped to this SVG's id (``uid``, unique in a page), so the 100 icons stay short (``<use>``
     of one symbol) and several arrays inlined in one page keep their own colours.
     """
@@ -260,13 +281,15 @@ def icon_array_svg(groups: Sequence[IconGroup], title: str, desc: str | None = N
     side = 10 * size + 9 * gap
     sid = f"p-{uid}"
     styles, cells = [], []
+    styled = [icon_style(g) for g in groups]
     index = 0
     for k, group in enumerate(groups):
-        fill, stroke = (group.colour, group.colour) if group.filled else ("#FFFFFF", OUTLINE)
+        fill, stroke = (group.colour, group.colour) if styled[k] != "outlined" else ("#FFFFFF", OUTLINE)
         styles.append(f"#a-{uid} .g{k}{{fill:{fill};stroke:{stroke};stroke-width:0.6}}")
+        symbol = f"s-{uid}" if styled[k] == "striped" else sid
         for _ in range(group.count):
             row, col = divmod(index, 10)
-            cells.append(f'<use href="#{sid}" x="{col * (size + gap)}" y="{row * (size + gap)}" class="g{k}"/>')
+            cells.append(f'<use href="#{symbol}" x="{col * (size + gap)}" y="{row * (size + gap)}" class="g{k}"/>')
             index += 1
     width, height = side, side
     if legend:
@@ -275,10 +298,13 @@ def icon_array_svg(groups: Sequence[IconGroup], title: str, desc: str | None = N
         for k, line in enumerate(lines):
             y = side + 8 + 16 * k
             cells.append(f'<rect x="0.5" y="{y + 0.5}" width="10" height="10" class="g{k}"/>')
+            if styled[k] == "striped":
+                cells.append(f'<g transform="translate(0.5 {y + 0.5})">{_BANDS}</g>')
             cells.append(_text(15, y + 9, line, 10))
         width = max(side, 15 + math.ceil(5.4 * max(map(len, lines), default=0)))
         height = side + 8 + 16 * len(groups)
-    body = [f"<defs>{_PERSON.format(sid=sid, size=size)}</defs>", *cells]
+    striped = _STRIPED_PERSON.format(sid=f"s-{uid}", size=size) if "striped" in styled else ""
+    body = [f"<defs>{_PERSON.format(sid=sid, size=size)}{striped}</defs>", *cells]
     return _svg(width, height, title, desc, body, css="".join(styles), attrs=f' id="a-{uid}"')
 
 

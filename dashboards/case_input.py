@@ -129,7 +129,7 @@ class CaseInputView(Viewer):
         self.upload.param.watch(self._on_upload, "value")
         self.fhir_upload = pn.widgets.FileInput(accept=".json,.ndjson", multiple=False, label="Health record (FHIR R4)")
         self.fhir_upload.param.watch(self._on_fhir_upload, "value")
-        self.gaps = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-gaps-pane"])
+        self.gaps = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-gaps-pane"], visible=False)
         self._gap_lines: list[str] = []
         self._gap_case = ""
         self.table = pn.widgets.Tabulator(
@@ -161,10 +161,11 @@ class CaseInputView(Viewer):
             pn.pane.Markdown("### Load a case file"),
             self.upload,
             pn.pane.Markdown("### Import from the health record\nA FHIR R4 Bundle or NDJSON export: the case is filled "
-                             "from it, and what the record does not say is listed beside the trials to complete."),
+                             "from it, and what the record does not say is listed above the trials, to complete."),
             self.fhir_upload,
             pn.pane.Markdown("### Trials (oldest first)\nThe *check* column shows the problems of each trial."),
-            pn.Row(self.table, self.gaps, sizing_mode="stretch_width"),
+            self.gaps,
+            self.table,
             pn.Row(self.add_row, self.apply_table),
             pn.pane.Markdown("### The whole case as text"),
             self.text,
@@ -230,6 +231,7 @@ class CaseInputView(Viewer):
         self.text.value = s.case_text
         shown = s.draft_id if s.pending else (s.case.id if s.case is not None else "")
         self.gaps.object = gaps_html(self._gap_lines) if getattr(self, "_gap_case", "") and shown == self._gap_case else ""
+        self.gaps.visible = bool(self.gaps.object)  # an empty pane must not take half the table's width
 
     def _add_row(self, _event: Any) -> None:
         frame = self.table.value.copy()

@@ -260,10 +260,18 @@ def plans_evidence_html(horizon: "Horizon | None") -> str:
 
 
 def utilities_html(decision: "Decision") -> str:
-    """The utilities in use with their source (patient or a cited default)."""
-    rows = [[name.replace("_", " "), u.value, u.source, u.citation] for name, u in decision.utilities]
+    """The utilities in use with their source (patient or a cited default), and for the patient's own who set each,
+    how and when, and whether the patient confirmed them (only confirmed values pass the values gate).
+    """
+    from futility.render.consultation import METHOD_WORDS, SETTER_WORDS
+
+    rows = [[name.replace("_", " "), u.value, u.source,
+             ("confirmed" if u.confirmed else "not confirmed") if u.source == "patient" else "-",
+             SETTER_WORDS.get(u.set_by or "", "-"), METHOD_WORDS.get(u.method or "", "-"), u.set_on, u.citation]
+            for name, u in decision.utilities]
     notes = "".join(f"<li>{html.escape(w)}</li>" for w in decision.warnings)
-    return html_table(["utility", "value", "source", "citation"], rows, caption="Utilities in use") + (f"<ul>{notes}</ul>" if notes else "")
+    return html_table(["utility", "value", "source", "confirmed", "set by", "how", "set on", "citation"], rows,
+                      caption="Utilities in use, with who set each value, how and when") + (f"<ul>{notes}</ul>" if notes else "")
 
 
 def export_report(output: "AssessmentOutput", case: Any = None) -> tuple[bytes, str]:

@@ -273,7 +273,7 @@ def provenance_words(output: "AssessmentOutput") -> str:
     return (
         f"futility {output.package_version}, prognostic model {model.version} "
         f"(posterior {model.posterior_file_hash[:12]}, {model.n_draws} draws). "
-        "The published sources behind each chance are listed in the committee view and the case report; how the "
+        "Every number's published source, or that it has none, is listed in the committee view and the case report; how the "
         "numbers were chosen is in docs/model.md and docs/decision.md. The estimates describe groups of people, not a "
         "certainty for one person."
     )

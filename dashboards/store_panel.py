@@ -105,8 +105,10 @@ class StorePanel(Viewer):
             self.target.value = keep if keep in options.values() else newest[0].id
 
     def _case_to_save(self) -> Any:
-        """The case stored with the assessment: the one place it is taken (today the case as loaded)."""
-        return self.session.case
+        """The case stored with the assessment: the one place it is taken. The case with the values as now given,
+        with who set each, when and how, and the patient's confirmation (``values.recorded``, ``values.confirmed``).
+        """
+        return self.session.case_with_values()
 
     def _save(self, _event: Any) -> None:
         s = self.session

@@ -241,3 +241,20 @@ def test_values_in_a_case_file_are_given_but_not_confirmed(demo_app):
     data["values"]["confirmed"] = {"by": "patient", "on": "2026-11-30"}
     confirmed = _app(data)
     assert _gate(confirmed.session) and "The comparison in words" in confirmed.consultation.comparison_text.object
+
+
+def test_who_set_each_value_reaches_the_committee_and_the_report():
+    """A confirmed, recorded value is shown with who, how and when in the committee table and the report."""
+    from futility.dashboards.committee import utilities_html
+    from futility.render.report import render_html
+
+    data = demo()
+    data["id"] = "recorded-1"
+    data["values"] = {**data["values"], "confirmed": {"by": "patient", "on": "2026-11-30"},
+                      "recorded": {"palliative_focus": {"set_by": "proxy", "method": "standard_gamble", "on": "2026-11-29"}}}
+    app = _app(data)
+    table = utilities_html(app.session.decision)
+    assert "someone speaking for the patient" in table and "standard-gamble question" in table and "2026-11-29" in table
+    assert table.count("<td>confirmed</td>") == 5
+    report = render_html(app.session.current, app.session.case)
+    assert "someone speaking for the patient, standard-gamble question, 2026-11-29" in report

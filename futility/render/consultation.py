@@ -49,6 +49,11 @@ OUTCOME_WORDS = {
     "unknown": "outcome not rated",
 }
 
+#: Who set a value, and how (futility.case.ValueSetter, ValueMethod), in words for the committee and the report.
+SETTER_WORDS = {"patient": "the patient", "patient_with_clinician": "the patient, with the clinician's help",
+                "proxy": "someone speaking for the patient"}
+METHOD_WORDS = {"rating_scale": "0-10 rating scale", "standard_gamble": "standard-gamble question"}
+
 #: A positive screen in plain words: what it is, and what it means for the options on the page. The figures
 #: come from studies of unipolar depression; the TRD definition in use excludes bipolar depression
 #: (Sforzini et al. 2022, Mol Psychiatry, PMC9095475 Table 1 [V]); the screens are CANMAT 2023's and Dold &

@@ -20,7 +20,8 @@ from futility.case import demo_case_path
 
 pytestmark = pytest.mark.browser
 
-COMPARISON = "p:has-text('The comparison in words')"
+#: The consultation is drawn: the option cards are on the page (the comparison waits for confirmed values).
+READY = "section.fu-card"
 
 #: The journey chart's x range and its number of trial segments, read from BokehJS's own models.
 JOURNEY_JS = """() => {
@@ -42,7 +43,7 @@ JOURNEY_JS = """() => {
 
 def _open(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
-    page.locator(COMPARISON).first.wait_for(timeout=60_000)
+    page.locator(READY).first.wait_for(timeout=60_000)
 
 
 def _tab(page, name: str) -> None:
@@ -200,7 +201,7 @@ def test_no_request_leaves_localhost(page, served: str, tmp_path: Path) -> None:
     page.get_by_text("Not sure what number to give?").first.click()  # the standard-gamble card
     page.wait_for_timeout(1000)
     for index in (0, 1):  # each choice re-renders the question (a new pane)
-        page.locator("select").first.select_option(index=index)
+        page.locator("select").filter(has_text="Feeling clearly better").first.select_option(index=index)
         page.wait_for_timeout(700)
     page.wait_for_timeout(1500)
     _tab(page, "Committee")

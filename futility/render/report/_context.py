@@ -213,7 +213,10 @@ def _decision(decision: Decision) -> dict[str, Any]:
     } for o in options]
     eu_rows = [(short_label(o.option), o.expected_utility.mean, o.expected_utility.hdi_low, o.expected_utility.hdi_high)
                for o in options]
-    utilities = [{"name": utility_words(name), **utility.model_dump()} for name, utility in decision.utilities]
+    from futility.render.consultation import METHOD_WORDS, SETTER_WORDS
+
+    utilities = [{"name": utility_words(name), **utility.model_dump(), "set_by_words": SETTER_WORDS.get(utility.set_by or "", ""),
+                  "method_words": METHOD_WORDS.get(utility.method or "", "")} for name, utility in decision.utilities]
     return {
         "rows": rows,
         "eu_svg": charts.interval_plot(eu_rows, "Expected utility of each option (0 worst, 1 best)",

@@ -92,7 +92,8 @@ def test_fixing_a_failed_upload_keeps_the_uploaded_patient(page, served: str, ar
     assert cell.inner_text().strip() == "-3"
     assert page.locator(".tabulator-row").nth(0).locator(".tabulator-cell[tabulator-field='agent']").inner_text().strip() == "escitalopram"
     page.screenshot(path=str(artifacts / "issue10-draft.png"), full_page=True)
-
+    page.wait_for_timeout(1000)  # the full-page screenshot resizes the page: let the table redraw before editing
+    cell.scroll_into_view_if_needed()
     cell.click()
     page.keyboard.press("Control+A")
     page.keyboard.type("7")

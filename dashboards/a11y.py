@@ -10,8 +10,10 @@ shadow root Bokeh creates:
   than a clear ``name``/``label`` in Python;
 - every tab header row becomes a ``tablist`` of ``tab``s (``aria-selected``), the active tab is in the
   keyboard order (roving ``tabindex``), Enter or Space opens a tab and the arrow keys move between tabs;
-  the tab list comes before the content in the keyboard order (it is first in the page);
-- the chosen items of a multiple choice (Choices.js) lose the ``aria-selected`` they may not carry.
+  Bokeh puts the tab headers after the panels in the page (a CSS grid shows them on top), so the script
+  moves them first: the tab list comes before the content in the keyboard order;
+- the chosen items of a multiple choice (Choices.js) lose the ``aria-selected`` they may not carry;
+- the component with the css class ``fu-main`` (the app's tabs) is the page's ``main`` landmark.
 
 :func:`name_slider_handles` gives a slider an accessible name other than its label (e.g. a slider whose
 label is hidden); the name travels as a CSS class (``fu-aria-…``), which the script reads.
@@ -60,7 +62,12 @@ A11Y_JS = r"""
     if (!header) return;
     const tabs = Array.from(header.querySelectorAll(".bk-tab"));
     if (!tabs.length) return;
-    if (header.getAttribute("role") !== "tablist") header.setAttribute("role", "tablist");
+    const list = tabs[0].parentElement;
+    if (list.getAttribute("role") !== "tablist") list.setAttribute("role", "tablist");
+    // Bokeh appends the header after the tab panels (a CSS grid shows it on top): move it first, so that the
+    // keyboard reaches the tabs before the content. The grid keeps it where it is on screen.
+    const first = Array.from(header.parentNode.children).find(function (c) { return c.tagName === "DIV"; });
+    if (first && first !== header) header.parentNode.insertBefore(header, first);
     tabs.forEach(function (tab, i) {
       const active = tab.classList.contains("bk-active");
       if (tab.getAttribute("role") !== "tab") tab.setAttribute("role", "tab");
@@ -69,7 +76,7 @@ A11Y_JS = r"""
       if (tab.__fuKeys) return;
       tab.__fuKeys = true;
       tab.addEventListener("keydown", function (e) {
-        const all = Array.from(header.querySelectorAll(".bk-tab"));
+        const all = Array.from(list.querySelectorAll(".bk-tab"));
         const k = all.indexOf(tab);
         let next = null;
         if (e.key === "ArrowRight" || e.key === "ArrowDown") next = all[(k + 1) % all.length];
@@ -87,7 +94,12 @@ A11Y_JS = r"""
       el.removeAttribute("aria-selected");
     });
   }
-  function fix(root) { nameSliders(root); roleTabs(root); chosenItems(root); }
+  function landmark(root) {
+    // the app's tabs (css class fu-main) hold every view: the page's main landmark
+    const host = root.host;
+    if (host && host.classList && host.classList.contains("fu-main") && host.getAttribute("role") !== "main") host.setAttribute("role", "main");
+  }
+  function fix(root) { nameSliders(root); roleTabs(root); chosenItems(root); landmark(root); }
   function watch(root) {
     if (watched.has(root)) return;
     watched.add(root);

@@ -55,7 +55,7 @@ class DashboardApp(Viewer):
         # not dynamic: a built view stays in the document, so Panel never restyles a detached model with
         # stylesheets from its CDN (every asset is served by this server).
         self._slots = {name: pn.Column(sizing_mode="stretch_width") for name in VIEWS}
-        self.tabs = pn.Tabs(*self._slots.items(), dynamic=False, sizing_mode="stretch_width")
+        self.tabs = pn.Tabs(*self._slots.items(), dynamic=False, sizing_mode="stretch_width", css_classes=["fu-main"])
         self.tabs.param.watch(lambda e: setattr(self, "active", VIEWS[e.new]), "active")
         self._layout = pn.Column(self.header, self.tabs, sizing_mode="stretch_width", css_classes=["fu-app"])
         self._show()

@@ -126,3 +126,33 @@ def local_assets() -> None:
 
     if settings.resources(default="server") not in {"server", "server-dev", "inline"}:
         settings.resources = "server"
+
+
+#: Set to 0 to start ``futility serve`` without warming up (only to measure what the warm-up saves).
+WARMUP_ENV = "FUTILITY_WARMUP"
+
+
+def warm_up(case_path: str | None = None, *, db_url: str | None = None) -> float:
+    """Build one throwaway session of the app before the server starts; returns the seconds it took.
+
+    Loads the posterior, assesses the case (the assessment is cached per case content and shared by every
+    session showing it), and runs every code path of a first render once (Panel's and Bokeh's imports, model
+    classes and property caches, the document's serialisation), so the first browser that connects waits
+    for its own session only. Logs nothing. Skipped (returns 0) when ``FUTILITY_WARMUP=0``.
+    """
+    if os.environ.get(WARMUP_ENV, "1").strip() == "0":
+        return 0.0
+    import time
+
+    start = time.perf_counter()
+    import panel as pn
+    from bokeh.document import Document
+    from bokeh.embed.util import standalone_docs_json
+
+    from futility.dashboards.app import create_app
+
+    app = create_app(case_path, db_url=db_url)
+    doc = Document()
+    doc.add_root(pn.panel(app).get_root(doc))
+    standalone_docs_json([doc])
+    return time.perf_counter() - start

@@ -150,3 +150,38 @@ def test_basic_auth_server_asks_for_login(tmp_path) -> None:
     assert "login" in url
     assert "password" in page.lower()
     assert "demo-001" not in page
+
+
+def test_warm_up_assesses_the_served_case_before_the_first_visit(monkeypatch, capsys, caplog) -> None:
+    """The warm-up (run by `futility serve` before it listens) leaves the case's assessment cached for every
+    session and logs nothing; FUTILITY_WARMUP=0 skips it."""
+    from futility.case import demo_case_path, load_case
+    from futility.dashboards import state
+    from futility.dashboards.serving import WARMUP_ENV, warm_up
+
+    key = load_case(demo_case_path()).model_dump_json()
+    monkeypatch.setattr(state, "_ASSESSMENTS", {})
+    monkeypatch.setenv(WARMUP_ENV, "0")
+    assert warm_up() == 0.0 and key not in state._ASSESSMENTS
+    monkeypatch.delenv(WARMUP_ENV)
+    with caplog.at_level(logging.DEBUG):
+        assert warm_up() > 0.0
+    assert key in state._ASSESSMENTS
+    out = capsys.readouterr()
+    for secret in ("demo-001", "sertraline", "bupropion", "lithium"):
+        assert secret not in out.out + out.err + caplog.text, f"the warm-up printed or logged {secret!r}"
+
+
+def test_serve_warms_up_before_it_listens(monkeypatch) -> None:
+    """`futility serve` runs the warm-up for its case before starting the server."""
+    import panel as pn
+
+    import futility.dashboards.serving as serving
+
+    calls: list[str] = []
+    monkeypatch.setattr(serving, "warm_up", lambda case_path=None, db_url=None: calls.append(f"warm {case_path}") or 0.0)
+    monkeypatch.setattr(serving, "quiet_logs", lambda: None)
+    monkeypatch.setattr(pn, "serve", lambda *a, **k: calls.append("serve"))
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert calls == ["warm None", "serve"]

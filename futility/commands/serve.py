@@ -40,7 +40,7 @@ def serve_command(
     """Serve the dashboard for a consultation or a committee review (127.0.0.1 only by default)."""
     with user_errors():
         require_extra("dashboard", "the dashboard")
-    from futility.dashboards.serving import ServeConfig, ServeRefused, cookie_secret_from, quiet_logs
+    from futility.dashboards.serving import ServeConfig, ServeRefused, cookie_secret_from, quiet_logs, warm_up
 
     config = ServeConfig(
         address=address,
@@ -69,12 +69,13 @@ def serve_command(
     from futility.dashboards.app import create_app
 
     shown = "localhost" if config.address in {"127.0.0.1", "::1"} else config.address
-    typer.echo(f"futility dashboard: http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
     case_path = str(case) if case is not None else None
 
     def session_app():  # a plain function: panel.serve calls it once per browser session
         return create_app(case_path, db_url=db)
 
+    warm_up(case_path, db_url=db)  # posterior, assessment and a first render done before the first visit
+    typer.echo(f"futility dashboard: http://{shown}:{port}/ (Ctrl-C to stop)", err=True)
     pn.serve(session_app, threaded=False, **kwargs)
 
 

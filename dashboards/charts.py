@@ -38,17 +38,18 @@ def _base(title: str, height: int, **kwargs: Any) -> figure:
         title=title,
         height=height,
         sizing_mode="stretch_width",
+        min_width=280,  # readable at 768 px and in a half-width window; never wider than its column
         toolbar_location=None,
         tools="",
         **kwargs,
     )
     heading = fig.title
     assert isinstance(heading, Title)
-    heading.text_font_size = "14px"
-    fig.xaxis.axis_label_text_font_size = "13px"
-    fig.yaxis.axis_label_text_font_size = "13px"
-    fig.xaxis.major_label_text_font_size = "12px"
-    fig.yaxis.major_label_text_font_size = "12px"
+    heading.text_font_size = "16px"
+    fig.xaxis.axis_label_text_font_size = "15px"
+    fig.yaxis.axis_label_text_font_size = "15px"
+    fig.xaxis.major_label_text_font_size = "14px"
+    fig.yaxis.major_label_text_font_size = "14px"
     fig.outline_line_color = None
     return fig
 
@@ -134,9 +135,9 @@ class JourneyChart:
                     legend_label="response line (half the starting score)")
         seg = fig.segment(x0="x0", x1="x1", y0="y0", y1="y1", source=self.segments, line_color="colour", line_width=5, legend_field="outcome")
         fig.scatter(x="x1", y="y1", source=self.segments, size=11, color="colour", marker="circle")
-        fig.text(x="x0", y="y0", text="label", source=self.segments, text_font_size="12px", y_offset=-6, text_baseline="bottom")
+        fig.text(x="x0", y="y0", text="label", source=self.segments, text_font_size="14px", y_offset=-6, text_baseline="bottom")
         fig.add_tools(HoverTool(renderers=[seg], tooltips=[("", "@detail")]))
-        fig.legend.label_text_font_size = "11px"
+        fig.legend.label_text_font_size = "14px"
         fig.add_layout(fig.legend[0], "right")
         self.figure = fig
 
@@ -207,7 +208,11 @@ class ComparisonChart:
         )
         fig.hbar(y="name", left="low", right="high", height=0.35, source=self.source, fill_color="colour", fill_alpha=0.35, line_color="colour")
         dots = fig.scatter(x="mean", y="name", source=self.source, size=13, color="colour", marker="diamond")
-        fig.text(x="high", y="name", text="label", source=self.source, x_offset=6, text_baseline="middle", text_font_size="12px")
+        fig.text(x="high", y="name", text="label", source=self.source, x_offset=6, text_baseline="middle", text_font_size="14px")
+        # Each option's name above its bar, inside the plot: long names never squeeze the plot at 768 px.
+        fig.text(x=0, y="name", text="name", source=self.source, x_offset=2, y_offset=-13, text_baseline="bottom",
+                 text_font_size="15px", text_color="#222222")
+        fig.yaxis.visible = False
         fig.add_tools(HoverTool(renderers=[dots], tooltips=[("option", "@name"), ("fit", "@mean{0} (@low{0} to @high{0})"),
                                                             ("best in", "@p_best{0} of 100 scenarios")]))
         fig.ygrid.grid_line_color = None
@@ -217,7 +222,7 @@ class ComparisonChart:
         names = [r["name"] for r in rows][::-1]
         if list(_factor_range(self.figure).factors) != names:
             _factor_range(self.figure).factors = names
-            self.figure.height = max(160, 60 + 48 * len(rows))
+            self.figure.height = max(180, 70 + 64 * len(rows))
         rows = rows[::-1]
         self.source.data = dict(
             name=[r["name"] for r in rows],
@@ -285,7 +290,7 @@ class TornadoChart:
         fig.scatter(x="high_end", y="utility", source=self.source, marker="square", size=8, color=OKABE_ITO["bluish_green"], legend_label="utility raised")
         fig.add_layout(Span(location=0, dimension="height", line_color="#000000", line_width=1.5))
         fig.legend.location = "bottom_right"
-        fig.legend.label_text_font_size = "11px"
+        fig.legend.label_text_font_size = "14px"
         self.figure = fig
 
     def update(self, rows: "Sequence[TornadoRow]") -> None:
@@ -332,7 +337,7 @@ class ThresholdChart:
         fig.scatter(x="threshold", y="option", source=self.source, marker="dash", size=22, line_width=3, color=OKABE_ITO["vermillion"],
                     legend_label="threshold")
         fig.legend.location = "bottom_right"
-        fig.legend.label_text_font_size = "11px"
+        fig.legend.label_text_font_size = "14px"
         self.figure = fig
 
     def update(self, threshold: "Thresholds | None") -> None:

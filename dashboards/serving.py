@@ -145,7 +145,6 @@ def warm_up(case_path: str | None = None, *, db_url: str | None = None) -> float
     import time
 
     start = time.perf_counter()
-    import panel as pn
     from bokeh.document import Document
     from bokeh.embed.util import standalone_docs_json
 
@@ -153,6 +152,6 @@ def warm_up(case_path: str | None = None, *, db_url: str | None = None) -> float
 
     app = create_app(case_path, db_url=db_url)
     doc = Document()
-    doc.add_root(pn.panel(app).get_root(doc))
+    doc.add_root(app.__panel__().get_root(doc))
     standalone_docs_json([doc])
     return time.perf_counter() - start

@@ -84,9 +84,12 @@ def test_prognosis_table_equals_the_json(assessment):
 
 
 def test_prognosis_json_is_read_from_the_table_and_equals_the_draws(assessment):
-    """to_dict() takes its prognosis from the table, whose numbers are the draws' summaries at the policy's mass."""
+    """to_dict() takes its prognosis from the table, whose numbers are the draws' summaries at the policy's mass
+    (the evidence rows behind each option, ``sources``, are added beside them: tests/test_report_committee.py)."""
     records = assessment.tables.prognosis_records()
-    assert assessment.to_dict()["prognosis"] == records
+    json_rows = assessment.to_dict()["prognosis"]
+    assert all("sources" in r for r in json_rows)
+    assert [{k: v for k, v in r.items() if k != "sources"} for r in json_rows] == records
     assert [r["option"] for r in records] == [*assessment.prognosis.options, *assessment.prognosis.contraindicated]
     for r in records:
         draws = assessment.prognosis.options.get(r["option"])

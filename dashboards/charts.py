@@ -13,6 +13,7 @@ from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
 from bokeh.models.annotations import Span, Title
 from bokeh.plotting import figure
 
+from futility.decision._text import in_100
 from futility.render.palette import OKABE_ITO
 from futility.render.vocabulary import OUTCOME_COLOURS, OUTLINE, TRIAL_OUTCOME_COLOURS, option_words
 
@@ -176,29 +177,11 @@ def comparison_rows(decision: "Decision") -> list[dict[str, Any]]:
     ]
 
 
-def comparison_words(rows: list[dict[str, Any]]) -> str:
-    """The comparison in sentences (text alternative of the comparison chart)."""
-    if not rows:
-        return "No options to compare."
-    ordered = sorted(rows, key=lambda r: r["mean"], reverse=True)
-    parts = []
-    for r in ordered:
-        if round(100 * r["low"]) == round(100 * r["high"]):
-            spread = "set by your own rating, so no range"
-        else:
-            spread = f"range {100 * r['low']:.0f} to {100 * r['high']:.0f}"
-        parts.append(
-            f"{r['name']}: {100 * r['mean']:.0f} out of 100 ({spread}); "
-            f"the best fit in {100 * r['p_best']:.0f} in 100 of the model's scenarios."
-        )
-    return "How well each option fits what matters to you, from 0 (worst) to 100 (best): " + " ".join(parts)
-
-
 class ComparisonChart:
     """Expected utility per option as a dot with its credible interval, on a 0-100 scale."""
 
     def __init__(self) -> None:
-        self.source = ColumnDataSource(dict(name=[], mean=[], low=[], high=[], colour=[], p_best=[], label=[]))
+        self.source = ColumnDataSource(dict(name=[], mean=[], low=[], high=[], colour=[], p_best=[], best=[], label=[]))
         fig = _base(
             "How well each option fits what matters to you",
             280,
@@ -214,7 +197,7 @@ class ComparisonChart:
                  text_font_size="15px", text_color="#222222")
         fig.yaxis.visible = False
         fig.add_tools(HoverTool(renderers=[dots], tooltips=[("option", "@name"), ("fit", "@mean{0} (@low{0} to @high{0})"),
-                                                            ("best in", "@p_best{0} of 100 scenarios")]))
+                                                            ("best in", "@best of the scenarios")]))
         fig.ygrid.grid_line_color = None
         self.figure = fig
 
@@ -231,6 +214,7 @@ class ComparisonChart:
             high=[100 * r["high"] for r in rows],
             colour=[OUTCOME_COLOURS["palliative"] if r["option"] == "palliative_focus" else OKABE_ITO["blue"] for r in rows],
             p_best=[100 * r["p_best"] for r in rows],
+            best=[in_100(r["p_best"]) for r in rows],  # capped in words: never "100 in 100"
             label=[f"{100 * r['mean']:.0f}" for r in rows],
         )
 

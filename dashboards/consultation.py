@@ -416,7 +416,10 @@ class ConsultationView(Viewer):
         self.cards = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-option-cards"])
         self.horizon = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=STYLESHEETS, css_classes=["fu-horizon"])
         self.comparison = ComparisonChart()
-        self.comparison_pane = pn.pane.Bokeh(self.comparison.figure, sizing_mode="stretch_width", visible=False)
+        self.comparison_pane = pn.pane.Bokeh(self.comparison.figure, sizing_mode="stretch_width")
+        # the chart joins the page only once the values are confirmed (a pane made visible later keeps the width
+        # it had while hidden: at 768 px it came out 440 px wide and clipped)
+        self.comparison_slot = pn.Column(sizing_mode="stretch_width")
         self.comparison_text = pn.pane.Markdown(NOT_CONFIRMED, sizing_mode="stretch_width", css_classes=["fu-alt", "fu-comparison-words"])
         self.summary = pn.pane.Markdown(sizing_mode="stretch_width", css_classes=["fu-summary"])
         self.summary_card = pn.Card(self.summary, title="The whole summary in words", collapsed=True, sizing_mode="stretch_width",
@@ -459,7 +462,7 @@ class ConsultationView(Viewer):
             self.values,
             pn.pane.Markdown("## 4. How the options compare for you", css_classes=["fu-section-comparison"]),
             self.comparison_text,
-            self.comparison_pane,
+            self.comparison_slot,
             self.summary_card,
             pn.pane.Markdown("## 5. Over the next 1, 2 and 5 years", css_classes=["fu-section-years"]),
             self.horizon,
@@ -547,13 +550,15 @@ class ConsultationView(Viewer):
             self.comparison.update([])
             self.comparison_text.object = ""
             self.summary.object = ""
-            self.comparison_pane.visible = self.summary_card.visible = False
+            self.comparison_slot.objects = []
+            self.summary_card.visible = False
             return
         if s.confirmed is None:
             self.comparison.update([])
             self.comparison_text.object = NOT_CONFIRMED
             self.summary.object = ""
-            self.comparison_pane.visible = self.summary_card.visible = False
+            self.comparison_slot.objects = []
+            self.summary_card.visible = False
             return
         shown = self.shown()
         order = {o: i for i, o in enumerate(shown)}
@@ -563,7 +568,9 @@ class ConsultationView(Viewer):
         brief = " ".join(comparison_brief(decision, shown, horizon))
         self.comparison_text.object = "**The comparison in words.** " + html.escape(brief)
         self.summary.object = html.escape(decision_words(decision), quote=False)
-        self.comparison_pane.visible = self.summary_card.visible = True
+        if not self.comparison_slot.objects:
+            self.comparison_slot.objects = [self.comparison_pane]
+        self.summary_card.visible = True
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout

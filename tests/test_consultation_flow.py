@@ -258,3 +258,23 @@ def test_who_set_each_value_reaches_the_committee_and_the_report():
     assert table.count("<td>confirmed</td>") == 5
     report = render_html(app.session.current, app.session.case)
     assert "someone speaking for the patient, standard-gamble question, 2026-11-29" in report
+
+
+def test_the_comparison_in_brief_caps_certainty_and_says_when_ranges_overlap():
+    """Two or three sentences: the best fit with its range (comfort care: the patient's own rating, no range), the next
+    one and whether the ranges overlap; 'more than 99 in 100' at most."""
+    from futility.contract import Decision
+    from futility.render.consultation import comparison_brief
+
+    decision = _app(demo()).session.decision
+    data = decision.model_dump()
+    for o in data["options"]:
+        if o["option"] == "ect":
+            o.update(expected_utility={"mean": 0.9, "hdi_low": 0.85, "hdi_high": 0.95}, p_best=1.0)
+        elif o["option"] == COMFORT:
+            o.update(expected_utility={"mean": 0.45, "hdi_low": 0.45, "hdi_high": 0.45}, p_best=0.0)
+    brief = comparison_brief(Decision.model_validate(data), ["ect", COMFORT])
+    assert len(brief) == 2
+    assert "ECT fits best: 90 out of 100 (range 85 to 95)" in brief[0] and "more than 99 in 100" in brief[0]
+    assert "Care focused on comfort comes next at 45 out of 100 (your own rating, so no range)" in brief[1]
+    assert "do not overlap" in brief[1]

@@ -311,7 +311,8 @@ def test_served_configuration_keeps_payloads_out_of_stderr(tmp_path) -> None:
     err = done.stderr + done.stdout
     assert "probe finished" in err, err[-2000:]
     assert err.count(log_redaction.REDACTED) >= 3, err[-2000:]  # the three records are there, redacted
-    for secret in ("leak-555", "77", "secret-name", "cannot read", "Traceback"):
+    # the age as each payload carries it (a bare '77' also matches a log line's timestamp, 13:48:52,770)
+    for secret in ("leak-555", "age: 77", "age 77", "'age': 77", "secret-name", "cannot read", "Traceback"):
         assert secret not in err, f"{secret!r} reached stderr"
 
 

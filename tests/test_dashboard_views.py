@@ -10,7 +10,7 @@ from strategies import case_dicts, outcome_probabilities
 
 from futility.clinical.scales import scale_table
 from futility.dashboards.case_input import frame_trials, problems_html, trials_frame
-from futility.dashboards.charts import comparison_words, journey_rows, journey_words, threshold_words, tornado_words
+from futility.dashboards.charts import journey_rows, journey_words, threshold_words, tornado_words
 from futility.dashboards.consultation import option_cards_html
 from futility.dashboards.elicitation import gamble_question, standard_gamble_value
 from futility.render.charts import burden_groups, icon_array_svg, outcome_groups, people_out_of_100
@@ -95,18 +95,6 @@ def test_option_cards_show_benefits_and_harms_alike_and_list_excluded_options() 
     assert "Take care:</b> needs an anaesthetic review" in page
     assert "Options not suitable now" in page and "uncontrolled hypertension" in page
     assert 'data-option="palliative_focus"' in page
-
-
-def test_comparison_words_name_every_option_with_its_range() -> None:
-    """The comparison's text alternative names each option with its mean and interval."""
-    rows = [
-        {"option": "ect", "name": "ECT", "mean": 0.62, "low": 0.5, "high": 0.7, "p_best": 0.8},
-        {"option": "palliative_focus", "name": "Palliative", "mean": 0.45, "low": 0.45, "high": 0.45, "p_best": 0.2},
-    ]
-    text = comparison_words(rows)
-    assert text.index("ECT") < text.index("Palliative")
-    assert "62 out of 100 (range 50 to 70)" in text
-    assert "45 out of 100 (set by your own rating, so no range)" in text
 
 
 def test_journey_words_give_reasons_for_inadequate_trials() -> None:

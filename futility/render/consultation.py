@@ -226,7 +226,7 @@ def comparison_brief(decision: "Decision", shown: list[str], horizon: "Horizon |
         if year is not None:
             ever = year.p_ever_remitted
             out.append(
-                f"Care focused on comfort is scored from your own rating of it ({per_100(rows[COMFORT].expected_utility.mean)}); "
+                f"The score of care focused on comfort is your own rating of it ({per_100(rows[COMFORT].expected_utility.mean)}); "
                 f"how life would go with it is uncertain too: over a year, between {per_100(ever.hdi_low)} and "
                 f"{per_100(ever.hdi_high)} in 100 people might feel well again at some point (an assumption: no study reports it)."
             )

@@ -302,7 +302,7 @@ class ValuesPanel(Viewer):
         rows: list[Any] = [self.answerer]
         for q in VALUE_QUESTIONS:
             slider = pn.widgets.FloatSlider(
-                name=q.question, start=0, end=10, step=0.5, value=to_scale(q.name, getattr(s, q.name)),
+                label=q.question, start=0, end=10, step=0.5, value=to_scale(q.name, getattr(s, q.name)),
                 sizing_mode="stretch_width", css_classes=[f"fu-slider-{q.name}"], format="0[.]0",
             )
             slider.param.watch(self._slider_moved(q.name), "value")

@@ -58,9 +58,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from futility.contract import AssessmentOutput, ContraindicationRow, Decision, Horizon, PrognosisRow, Summary, TrialRow
 
 SUPPORT_STATEMENT = (
-    "**This tool supports a conversation; it does not make the decision.** The decision is yours, made "
-    "together with your care team. The numbers are estimates from published studies of people in a similar "
-    "situation and from your own treatment history; they carry real uncertainty, shown as ranges."
+    "**This tool helps you talk things through. It does not make the decision.** You make the decision, together "
+    "with your care team. The numbers are estimates. They come from studies of people in a similar situation and "
+    "from your own treatment history. They are uncertain, and the ranges show how much."
 )
 
 #: Shown in place of the case's views while no valid case is loaded (a draft is being corrected).

@@ -60,10 +60,10 @@ METHOD_WORDS = {"rating_scale": "0-10 rating scale", "standard_gamble": "standar
 #: Kasper 2017's causes of pseudo-resistance (evidence pack s10 [V]).
 SCREEN_WORDS = {
     "bipolar": (
-        "A check suggests the low mood may be part of bipolar disorder, or bipolar disorder has not been ruled "
-        "out. The chances on this page come from studies of people without bipolar disorder, so they may not "
-        "apply to you, and the choices for bipolar depression can be different. Please talk this through with "
-        "your care team before choosing between the options below."
+        "A check suggests the low mood may be part of bipolar disorder, or bipolar disorder has not been ruled out "
+        "yet. The chances on this page come from studies of people without bipolar disorder. So they may not apply "
+        "to you. The choices for bipolar depression can be different. Please talk this through with your care team "
+        "before you choose."
     ),
     "thyroid": (
         "A thyroid test is outside the usual range. A thyroid problem can keep low mood going; it is usually "

@@ -240,15 +240,15 @@ def horizon_curve_words(plans: Iterable[Any], quantity: str) -> str:
 PATIENT_TITLE = "Thinking about next steps together"
 #: The decision, stated first in plain words (IPDAS: the decision being considered is stated).
 DECISION_STATEMENT = (
-    "The question you and your care team are thinking about: whether to try another treatment for your depression, "
-    "and if so which one, or to shift the focus of care toward comfort, daily life and quality of life. Care goes "
-    "on either way, and the choice can be looked at again at any time."
+    "The question you and your care team are thinking about: should you try another treatment for your depression, "
+    "and if so which one? Or should care now focus on comfort, daily life and quality of life? Care goes on either "
+    "way. You can look at the choice again at any time."
 )
 #: Shown when no site text is configured (FUTILITY_CRISIS_TEXT). No telephone number: numbers differ by country
 #: and service, so a site sets its own.
 DEFAULT_CRISIS_TEXT = (
-    "If you are thinking about ending your life or harming yourself, or feel you cannot keep yourself safe, "
-    "tell your care team today. In an emergency call your local emergency number or go to the nearest "
+    "Are you thinking about ending your life or harming yourself? Do you feel you cannot keep yourself safe? "
+    "Then tell your care team today. In an emergency, call your local emergency number or go to the nearest "
     "emergency department."
 )
 

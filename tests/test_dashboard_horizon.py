@@ -71,7 +71,7 @@ def test_the_patient_page_names_the_decision_not_the_product_and_says_who_to_cal
     header = header_html(app.session)
     assert PATIENT_TITLE in header and "<h1>futility" not in header
     first = app.consultation._layout.objects[0].object
-    assert "whether to try another treatment" in first and "comfort" in first
+    assert "should you try another treatment" in first and "comfort" in first
     texts = " ".join(str(getattr(o, "object", "")) for o in app.consultation._layout.objects[:4])
     assert DEFAULT_CRISIS_TEXT in texts
     assert DEFAULT_CRISIS_TEXT in render_html(app.session.current, app.session.case)

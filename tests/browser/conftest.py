@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,17 +58,14 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def served(artifacts: Path) -> Iterator[str]:
-    """URL of a dashboard served on a free port with the demo case; stopped after the session."""
-    port = _free_port()
-    script = os.environ.get("FUTILITY_BROWSER_APP")
-    if script:
-        cmd = [sys.executable, "-m", "panel", "serve", script, "--port", str(port), "--address", "127.0.0.1"]
-    else:
-        cmd = [sys.executable, "-m", "futility", "serve", "--port", str(port)]
-    log = open(artifacts / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
+@contextmanager
+def serving(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run a dashboard server command (its port in ``cmd``), its stdout and stderr in ``log_path``; yield its URL
+    once it answers, and stop it afterwards.
+    """
+    port = cmd[cmd.index("--port") + 1]
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2], env=env)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_until_up(url, proc)
@@ -79,6 +77,19 @@ def served(artifacts: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def served(artifacts: Path) -> Iterator[str]:
+    """URL of a dashboard served on a free port with the demo case; stopped after the session."""
+    port = _free_port()
+    script = os.environ.get("FUTILITY_BROWSER_APP")
+    if script:
+        cmd = [sys.executable, "-m", "panel", "serve", script, "--port", str(port), "--address", "127.0.0.1"]
+    else:
+        cmd = [sys.executable, "-m", "futility", "serve", "--port", str(port)]
+    with serving(cmd, artifacts / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

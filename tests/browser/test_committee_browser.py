@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import _free_port, _wait_until_up
+from conftest import _free_port, serving
 
 pytestmark = pytest.mark.browser
 
@@ -25,20 +24,8 @@ def served_with_store(artifacts: Path, tmp_path_factory: pytest.TempPathFactory)
     db = tmp_path_factory.mktemp("committee-store") / "store.db"
     port = _free_port()
     cmd = [sys.executable, "-m", "futility", "serve", "--port", str(port), "--db", f"sqlite:///{db}"]
-    log = open(artifacts / "server-committee.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2],
-                            env={**os.environ, "FUTILITY_AUTHOR": "browser_test"})
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_until_up(url, proc)
+    with serving(cmd, artifacts / "server-committee.log", env={**os.environ, "FUTILITY_AUTHOR": "browser_test"}) as url:
         yield url, db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture

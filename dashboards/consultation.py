@@ -31,8 +31,11 @@ from futility.decision._utilities import hopelessness_signal
 from futility.render.charts import horizon_icon_groups, icon_groups, score_rows, score_trajectory_svg
 from futility.render.consultation import (
     COMFORT,
+    SETTER_WORDS,
     VALUE_QUESTIONS,
+    by_remission,
     comfort_not_compared,
+    comfort_year,
     comparison_brief,
     default_shortlist,
     from_scale,
@@ -72,9 +75,8 @@ NOT_CONFIRMED = (
     "\"These are my answers\".** Until then nothing is weighed for you."
 )
 
-#: Who is answering, in plain words (futility.case.ValueSetter).
-ANSWERERS = {"The patient": "patient", "The patient, with the clinician's help": "patient_with_clinician",
-             "Someone speaking for the patient": "proxy"}
+#: Who is answering, as the selector offers it: the committee's words (futility.case.ValueSetter), capitalised.
+ANSWERERS = {words[:1].upper() + words[1:]: key for key, words in SETTER_WORDS.items()}
 
 #: How a value was given, in plain words (futility.case.ValueMethod).
 METHOD_WORDS = {"rating_scale": "on the 0-10 scale", "standard_gamble": "with the question about chances"}
@@ -176,8 +178,7 @@ def comfort_card_html(horizon: "Horizon | None") -> str:
     over a year, from the plans over time, with its range and the assumption it rests on), what it is like.
     """
     name = option_words(COMFORT)
-    plan = next((p for p in horizon.plans if p.plan == "comfort_focus"), None) if horizon is not None else None
-    year = next((o for o in plan.outcomes if o.month == 12), None) if plan is not None else None
+    year = comfort_year(horizon)
     if year is not None:
         groups = horizon_icon_groups(year)
         ever = year.p_ever_remitted
@@ -227,9 +228,7 @@ def option_cards_html(
         notes.setdefault(c.option, []).append(c.reason)
     rows = {r.option: r for r in prognosis}
     if order is None:
-        ranked = sorted((r for r in prognosis if not r.contraindicated and r.p_remission is not None),
-                        key=lambda r: (-r.p_remission.mean if r.p_remission is not None else 1.0, r.option))
-        order = [r.option for r in ranked] + [COMFORT]
+        order = by_remission(prognosis) + [COMFORT]
     cards = []
     for option in order:
         if option == COMFORT:
@@ -377,8 +376,8 @@ class ValuesPanel(Viewer):
             items.append(f"<li>{html.escape(q.question)} <b>{state}</b></li>")
         missing = [n for n in VALUE_NAMES if n not in s.stated]
         if s.confirmed:
-            who = next((k for k, v in ANSWERERS.items() if v == s.confirmed.get("by")), str(s.confirmed.get("by")))
-            head = f"<p class='fu-confirmed'><b>Confirmed</b> on {html.escape(str(s.confirmed.get('on')))} by {html.escape(who.lower())}.</p>"
+            who = SETTER_WORDS.get(str(s.confirmed.get("by")), str(s.confirmed.get("by")))
+            head = f"<p class='fu-confirmed'><b>Confirmed</b> on {html.escape(str(s.confirmed.get('on')))} by {html.escape(who)}.</p>"
         elif missing:
             head = f"<p><b>{len(missing)} of 5 questions not answered yet.</b> The comparison waits until all are answered and confirmed.</p>"
         else:
@@ -546,16 +545,9 @@ class ConsultationView(Viewer):
     def _on_decision(self, *_events: Any) -> None:
         s = self.session
         decision = s.decision
-        if decision is None:
+        if decision is None or s.confirmed is None:  # no case, or nothing is weighed until the values are confirmed
             self.comparison.update([])
-            self.comparison_text.object = ""
-            self.summary.object = ""
-            self.comparison_slot.objects = []
-            self.summary_card.visible = False
-            return
-        if s.confirmed is None:
-            self.comparison.update([])
-            self.comparison_text.object = NOT_CONFIRMED
+            self.comparison_text.object = "" if decision is None else NOT_CONFIRMED
             self.summary.object = ""
             self.comparison_slot.objects = []
             self.summary_card.visible = False

@@ -27,7 +27,18 @@ from futility.render.vocabulary import short_label
 from futility.rounding import per_100
 
 if TYPE_CHECKING:  # pragma: no cover
-    from futility.contract import AssessmentOutput, Decision, Horizon, ProbabilitySummary, Summary, TrialRow
+    from collections.abc import Sequence
+
+    from futility.contract import (
+        AssessmentOutput,
+        Decision,
+        Horizon,
+        HorizonOutcome,
+        ProbabilitySummary,
+        PrognosisRow,
+        Summary,
+        TrialRow,
+    )
 
 #: The option key of care focused on comfort and quality of life.
 COMFORT = "palliative_focus"
@@ -93,8 +104,16 @@ SCREEN_NAMES = {
 }
 
 
-def _mean(summary: "ProbabilitySummary | Summary | None") -> float:
-    return -1.0 if summary is None else float(summary.mean)
+def by_remission(prognosis: "Sequence[PrognosisRow]") -> list[str]:
+    """The options that are not contraindicated, highest mean chance of remission first (ties by name)."""
+    rows = [r for r in prognosis if r.contraindicated is False and r.p_remission is not None]
+    return [r.option for r in sorted(rows, key=lambda r: (-float(r.p_remission.mean), r.option))]  # type: ignore[union-attr]
+
+
+def comfort_year(horizon: "Horizon | None") -> "HorizonOutcome | None":
+    """Comfort-focused care's outcomes at 12 months from the plans over time (None when not computed)."""
+    plan = next((p for p in horizon.plans if p.plan == "comfort_focus"), None) if horizon is not None else None
+    return next((o for o in plan.outcomes if o.month == 12), None) if plan is not None else None
 
 
 def comfort_not_compared(output: "AssessmentOutput") -> str | None:
@@ -115,9 +134,7 @@ def option_order(output: "AssessmentOutput") -> list[str]:
     """Every option not contraindicated, highest mean chance of remission first (ties by name), then comfort care
     when it is compared: the one order of the chart, the sentences and the cards.
     """
-    rows = [r for r in output.prognosis if r.contraindicated is False and r.p_remission is not None]
-    ordered = [r.option for r in sorted(rows, key=lambda r: (-_mean(r.p_remission), r.option))]
-    return ordered + ([] if comfort_not_compared(output) else [COMFORT])
+    return by_remission(output.prognosis) + ([] if comfort_not_compared(output) else [COMFORT])
 
 
 def tried_by_option(output: "AssessmentOutput") -> dict[str, list["TrialRow"]]:
@@ -220,9 +237,8 @@ def comparison_brief(decision: "Decision", shown: list[str], horizon: "Horizon |
             f"{name(second.option)} comes next at {fit(second)}; "
             + ("the ranges overlap, so which fits better is uncertain." if close else "the ranges do not overlap.")
         )
-    if COMFORT in shown and COMFORT in rows and horizon is not None:
-        plan = next((p for p in horizon.plans if p.plan == "comfort_focus"), None)
-        year = next((o for o in plan.outcomes if o.month == 12), None) if plan is not None else None
+    if COMFORT in shown and COMFORT in rows:
+        year = comfort_year(horizon)
         if year is not None:
             ever = year.p_ever_remitted
             out.append(

@@ -17,12 +17,12 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import param
 import yaml
 
-from futility.case import Case, CaseError, Values, case_from_dict, case_from_text, demo_case_path
+from futility.case import Case, CaseError, Values, ValueSetter, case_from_dict, case_from_text, demo_case_path
 from futility.decision._utilities import BOUNDS, NAMES, resolve_utilities
 
 #: The five values, in the order the sliders show them.
@@ -146,7 +146,7 @@ class CaseSession(param.Parameterized):
     stated = param.List(default=[], doc="values the patient has given (case file or moved here); others are defaults")
     recorded = param.Dict(default={}, doc="per stated value: who set it, how and when ({set_by, method, on}), as in the case file")
     confirmed = param.Dict(default=None, allow_None=True, doc="the patient's confirmation ({by, on}); None until 'these are my answers'")
-    answerer: param.Selector = param.Selector(default="patient", objects=["patient", "patient_with_clinician", "proxy"],
+    answerer: param.Selector = param.Selector(default="patient", objects=list(get_args(ValueSetter)),
                               doc="who is giving the values now (recorded with each value)")
     update_ms = param.Number(default=0.0, doc="server-side time of the last re-decision, in milliseconds")
     db_url = param.String(default=None, allow_None=True, doc="case store URL (None: FUTILITY_DB or the user file)")

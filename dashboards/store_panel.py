@@ -28,7 +28,7 @@ def saved_form(current: Any) -> dict[str, Any]:
     return current.model_dump(mode="json", exclude={"assessment_id"})
 
 
-def decision_words(decision: str) -> str:
+def review_words(decision: str) -> str:
     """A review decision in words ('endorse_with_conditions' -> 'endorse with conditions')."""
     return decision.replace("_", " ")
 
@@ -48,7 +48,7 @@ class StorePanel(Viewer):
         self.save.on_click(self._save)
         self.target = pn.widgets.Select(label="Assessment to review (newest first)", options={}, sizing_mode="stretch_width")
         self.reviewer = pn.widgets.TextInput(label="Reviewer (committee or member)")
-        self.decision = pn.widgets.Select(label="Review decision", options={decision_words(d): d for d in REVIEW_DECISIONS})
+        self.decision = pn.widgets.Select(label="Review decision", options={review_words(d): d for d in REVIEW_DECISIONS})
         self.comment = pn.widgets.TextAreaInput(label="Comment", height=90, sizing_mode="stretch_width")
         self.review = pn.widgets.Button(label="Add the review to the chosen assessment", color="primary")
         self.review.on_click(self._review)
@@ -188,7 +188,7 @@ def _reviews_words(reviews: list[Any]) -> str:
     """The reviews of one assessment in a table cell: 'endorse by ethics panel, 2026-03-01; ...' ('none')."""
     if not reviews:
         return "none"
-    return "; ".join(f"{decision_words(r.decision)} by {r.reviewer}, {r.review_date}"
+    return "; ".join(f"{review_words(r.decision)} by {r.reviewer}, {r.review_date}"
                      + (f": {_one_line(Exception(r.comment))[:80]}" if r.comment else "") for r in reviews)
 
 

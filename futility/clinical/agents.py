@@ -31,6 +31,7 @@ class Agent:
     aliases: tuple[str, ...] = ()
     min_level_mmol_l: float | None = None
     dose_evidence: str = ""  # V (seen in the primary text) | S (secondary text) | R (unverified)
+    rxnorm: str = ""  # RxNorm ingredient code (column rxnorm, with rxnorm_source), read by futility import fhir
 
     @property
     def session_based(self) -> bool:
@@ -61,6 +62,7 @@ def agent_table() -> dict[str, Agent]:
                 aliases=tuple(a for a in row["aliases"].split("|") if a),
                 min_level_mmol_l=_opt_float(row.get("min_level_mmol_l") or ""),
                 dose_evidence=(row.get("dose_evidence") or "").strip(),
+                rxnorm=(row.get("rxnorm") or "").strip(),
             )
     return table
 

@@ -43,10 +43,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def rxnorm_agents() -> dict[str, str]:
-    """RxNorm ingredient code -> canonical agent name (agents.csv, column ``rxnorm``)."""
-    path = resources.files("futility") / "data" / "agents.csv"
-    with path.open(encoding="utf-8") as fh:
-        return {row["rxnorm"].strip(): row["agent"] for row in csv.DictReader(fh) if (row.get("rxnorm") or "").strip()}
+    """RxNorm ingredient code -> canonical agent name (agents.csv, column ``rxnorm``, as the agent table reads it)."""
+    from futility.clinical.agents import agent_table
+
+    return {agent.rxnorm: name for name, agent in agent_table().items() if agent.rxnorm}
 
 
 @lru_cache(maxsize=1)
